@@ -1,0 +1,372 @@
+package vlens
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
+	"runtime"
+	"strings"
+	"time"
+
+	"github.com/hashicorp/go-retryablehttp"
+)
+
+// DefaultBaseURL is Vlens's production API. Vlens has no separate sandbox
+// host: a non-production tenant (its own API key) serves as a test
+// environment.
+const DefaultBaseURL = "https://api.vlenseg.com"
+
+// Version is the SDK's version, sent in the User-Agent header.
+const Version = "0.1.0"
+
+// createAuthSessionPath is the endpoint CreateAuthSession posts to.
+const createAuthSessionPath = "/api/IdentityUserSession/CreateAuthSession"
+
+// Client calls the Vlens API with one tenant's API key. Create it with
+// NewClient and share it: a *Client is safe for concurrent use by many
+// goroutines, and reusing it reuses connections.
+//
+// Printing a Client (fmt's verbs) never shows the API key.
+type Client struct {
+	endpoint      string
+	userAgent     string
+	maxRetries    int
+	retryWaitMin  time.Duration
+	retryWaitMax  time.Duration
+	maxRetryAfter time.Duration
+	logger        *slog.Logger
+	http          *retryablehttp.Client
+	// secret is behind a pointer so that even a copied Client value prints
+	// only an address.
+	secret *clientSecret
+}
+
+type clientSecret struct {
+	apiKey string
+}
+
+// NewClient returns a client that authenticates with apiKey, the static
+// tenant key from the Vlens dashboard. It returns an error, and never panics,
+// for an empty API key, an unusable base URL (see WithBaseURL) and option
+// values that make no sense (see each option).
+//
+// Defaults: DefaultBaseURL; 2 retries with waits between 500ms and 10s;
+// Retry-After honoured up to 30s; 30s per attempt; responses up to 1 MiB;
+// no logging.
+func NewClient(apiKey string, opts ...Option) (*Client, error) {
+	if strings.TrimSpace(apiKey) == "" {
+		return nil, errors.New("vlens: NewClient: API key must not be empty")
+	}
+	if strings.ContainsAny(apiKey, "\r\n") {
+		return nil, errors.New("vlens: NewClient: API key must not contain line breaks")
+	}
+	s := defaultSettings()
+	for _, opt := range opts {
+		if opt == nil {
+			continue
+		}
+		if err := opt(&s); err != nil {
+			return nil, err
+		}
+	}
+	base, err := checkBaseURL(s.baseURL)
+	if err != nil {
+		return nil, err
+	}
+	ua := "vlens-go/" + Version + " " + runtime.Version()
+	if s.userAgent != "" {
+		ua += " " + s.userAgent
+	}
+	c := &Client{
+		endpoint:      base + createAuthSessionPath,
+		userAgent:     ua,
+		maxRetries:    s.maxRetries,
+		retryWaitMin:  s.retryWaitMin,
+		retryWaitMax:  s.retryWaitMax,
+		maxRetryAfter: s.maxRetryAfter,
+		logger:        s.logger,
+		secret:        &clientSecret{apiKey: apiKey},
+	}
+	c.http = c.newRetryClient(attemptClient(s))
+	return c, nil
+}
+
+// checkBaseURL enforces WithBaseURL's rules and returns the URL as
+// scheme://host, ready for paths to be appended.
+func checkBaseURL(raw string) (string, error) {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return "", errors.New("vlens: base URL does not parse")
+	}
+	switch {
+	case u.Scheme != "https" && u.Scheme != "http":
+		return "", errors.New("vlens: base URL must use https")
+	case u.Host == "":
+		return "", errors.New("vlens: base URL has no host")
+	case u.User != nil:
+		return "", errors.New("vlens: base URL must not contain credentials")
+	case u.Path != "" && u.Path != "/":
+		return "", errors.New("vlens: base URL must have no path")
+	case u.RawQuery != "" || u.Fragment != "" || u.ForceQuery:
+		return "", errors.New("vlens: base URL must have no query or fragment")
+	case u.Scheme == "http" && !isLoopback(u.Hostname()):
+		return "", errors.New("vlens: base URL must use https (plain http is allowed only on loopback hosts)")
+	}
+	return u.Scheme + "://" + u.Host, nil
+}
+
+func isLoopback(host string) bool {
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+// attemptClient builds the *http.Client that makes each attempt: the
+// caller's (shallow-copied) or a tuned default, never following redirects,
+// with a transport that times and fully reads each attempt.
+func attemptClient(s settings) *http.Client {
+	var hc http.Client
+	var base http.RoundTripper
+	if s.httpClient != nil {
+		hc = *s.httpClient
+		base = hc.Transport
+	}
+	if base == nil {
+		base = defaultTransport(s.timeout)
+	}
+	// The ApiKey header is custom, and Go's client would forward it to
+	// whatever host a redirect names: refuse every redirect.
+	hc.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	hc.Transport = &attemptTransport{
+		base:     base,
+		timeout:  s.timeout,
+		maxBytes: s.maxResponseBytes,
+		logger:   s.logger,
+	}
+	return &hc
+}
+
+// defaultTransport is http.DefaultTransport's settings plus a response-header
+// timeout, so that no attempt hangs on a server that never answers, and
+// enough idle connections per host for a busy backend to reuse them.
+func defaultTransport(timeout time.Duration) *http.Transport {
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.ResponseHeaderTimeout = defaultTimeout
+	if timeout > 0 && timeout < t.ResponseHeaderTimeout {
+		t.ResponseHeaderTimeout = timeout
+	}
+	t.MaxIdleConnsPerHost = 64
+	return t
+}
+
+// Format prints the client's base URL with its API key redacted, for every
+// verb.
+func (c *Client) Format(f fmt.State, _ rune) {
+	if c == nil {
+		_, _ = io.WriteString(f, "<nil>")
+		return
+	}
+	fmt.Fprintf(f, "vlens.Client{Endpoint:%s, APIKey:%s}", c.endpoint, redacted)
+}
+
+// String describes the client with its API key redacted.
+func (c *Client) String() string { return fmt.Sprint(c) }
+
+// GoString describes the client with its API key redacted, for %#v.
+func (c *Client) GoString() string { return fmt.Sprint(c) }
+
+// send posts body with retries and turns the answer into a token or a typed
+// error. in is used only to redact the caller's data out of errors.
+func (c *Client) send(ctx context.Context, body []byte, in *CreateAuthSessionInput) (string, error) {
+	st := &call{client: c, start: time.Now()}
+	req, err := retryablehttp.NewRequestWithContext(context.WithValue(ctx, callKey{}, st), http.MethodPost, c.endpoint, body)
+	if err != nil {
+		return "", fmt.Errorf("vlens: create auth session: building request: %w", err)
+	}
+	req.Header.Set("ApiKey", c.secret.apiKey)
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Accept", "application/json")
+	req.Header.Set("User-Agent", c.userAgent)
+
+	resp, err := c.http.Do(req)
+	if err != nil {
+		err = c.callError(ctx, st, err)
+		c.logDone(ctx, st, 0, err)
+		return "", err
+	}
+	defer resp.Body.Close()
+	token, err := decodeResponse(resp.StatusCode, bufferedBytes(resp), newRedactor(c.secret.apiKey, in))
+	if err != nil {
+		var apiErr *APIError
+		if errors.As(err, &apiErr) {
+			apiErr.Attempts = st.attempts
+			apiErr.RetryAfter = retryAfterHeader(resp, time.Now())
+		}
+	}
+	c.logDone(ctx, st, resp.StatusCode, err)
+	return token, err
+}
+
+// callError turns a failure without a usable answer into the error the
+// caller sees: the caller's context error when the context ended the call,
+// an *APIError when the SDK judged an answer unusable, and otherwise the
+// transport failure of the last attempt.
+func (c *Client) callError(ctx context.Context, st *call, err error) error {
+	if ctxErr := ctx.Err(); ctxErr != nil {
+		return fmt.Errorf("vlens: create auth session: %w", ctxErr)
+	}
+	var apiErr *APIError
+	if errors.As(err, &apiErr) {
+		apiErr.Attempts = st.attempts
+		return apiErr
+	}
+	return fmt.Errorf("vlens: create auth session: %d attempt(s) failed: %w", st.attempts, err)
+}
+
+func (c *Client) logDone(ctx context.Context, st *call, status int, err error) {
+	if c.logger == nil {
+		return
+	}
+	attrs := []slog.Attr{
+		slog.Int("attempts", st.attempts),
+		slog.Int("status", status),
+		slog.Duration("duration", time.Since(st.start)),
+	}
+	if err == nil {
+		c.logger.LogAttrs(ctx, slog.LevelDebug, "vlens: session created", attrs...)
+		return
+	}
+	var apiErr *APIError
+	if errors.As(err, &apiErr) {
+		attrs = append(attrs, slog.Int("error_code", apiErr.Code))
+	}
+	c.logger.LogAttrs(ctx, slog.LevelWarn, "vlens: create auth session failed", attrs...)
+}
+
+// call is one CreateAuthSession call's state, carried in the request context
+// so that the shared retry hooks can see it.
+type call struct {
+	client   *Client
+	start    time.Time
+	attempts int
+}
+
+type callKey struct{}
+
+func callFrom(ctx context.Context) *call {
+	st, _ := ctx.Value(callKey{}).(*call)
+	return st
+}
+
+// attemptTransport makes one attempt: it bounds the attempt with the
+// per-attempt timeout and reads the whole body (within the size limit) before
+// returning, so that a body that breaks off is a transport failure that the
+// retry logic sees, and so that the connection goes back to the pool at once.
+//
+// It deliberately has no CloseIdleConnections method: go-retryablehttp calls
+// that on its client when a call fails, and the SDK must not close the idle
+// connections of a transport the caller owns, nor throw away its own pool.
+type attemptTransport struct {
+	base     http.RoundTripper
+	timeout  time.Duration
+	maxBytes int64
+	logger   *slog.Logger
+}
+
+func (t *attemptTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	parent := req.Context()
+	st := callFrom(parent)
+	if st != nil {
+		st.attempts++
+	}
+	start := time.Now()
+	ctx := parent
+	if t.timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(parent, t.timeout)
+		defer cancel()
+		req = req.WithContext(ctx)
+	}
+	resp, err := t.base.RoundTrip(req)
+	if err == nil {
+		err = t.readBody(resp)
+	}
+	if err != nil && parent.Err() == nil && ctx.Err() != nil {
+		err = &attemptTimeoutError{timeout: t.timeout}
+	}
+	if t.logger != nil && st != nil {
+		status := 0
+		if resp != nil && err == nil {
+			status = resp.StatusCode
+		}
+		t.logger.LogAttrs(parent, slog.LevelDebug, "vlens: attempt",
+			slog.Int("attempt", st.attempts),
+			slog.Int("status", status),
+			slog.Bool("failed", err != nil),
+			slog.Duration("duration", time.Since(start)))
+	}
+	if err != nil {
+		return nil, err
+	}
+	return resp, nil
+}
+
+// readBody replaces resp.Body with its full contents in memory, or closes it
+// and returns why it could not be read.
+func (t *attemptTransport) readBody(resp *http.Response) error {
+	body := resp.Body
+	defer body.Close()
+	data, err := io.ReadAll(io.LimitReader(body, t.maxBytes+1))
+	if err != nil {
+		return fmt.Errorf("reading response body: %w", err)
+	}
+	if int64(len(data)) > t.maxBytes {
+		// Closing unread costs this one connection; draining an answer of
+		// unknown size could cost far more.
+		return &APIError{
+			StatusCode: resp.StatusCode,
+			Message:    fmt.Sprintf("response body exceeds %d bytes", t.maxBytes),
+			kind:       ErrResponseTooLarge,
+		}
+	}
+	resp.Body = &bufferedBody{Reader: bytes.NewReader(data), data: data}
+	return nil
+}
+
+// bufferedBody is a response body already read into memory.
+type bufferedBody struct {
+	*bytes.Reader
+	data []byte
+}
+
+func (*bufferedBody) Close() error { return nil }
+
+// bufferedBytes returns the body attemptTransport read.
+func bufferedBytes(resp *http.Response) []byte {
+	if b, ok := resp.Body.(*bufferedBody); ok {
+		return b.data
+	}
+	data, _ := io.ReadAll(resp.Body)
+	return data
+}
+
+// attemptTimeoutError is an attempt that ran past the per-attempt timeout
+// while the caller's context was still alive; it is retried.
+type attemptTimeoutError struct {
+	timeout time.Duration
+}
+
+func (e *attemptTimeoutError) Error() string {
+	return "attempt timed out after " + e.timeout.String()
+}
+
+// Timeout reports true, as net.Error timeouts do.
+func (e *attemptTimeoutError) Timeout() bool { return true }

@@ -1,0 +1,87 @@
+// Package vlens is a Go client for the Vlens identity platform's embedded
+// session API.
+//
+// A business embeds Vlens's verification and contract-signing flow in an
+// iframe or WebView. Its backend asks Vlens for a session token for one of its
+// users (POST /api/IdentityUserSession/CreateAuthSession, authenticated by the
+// tenant's ApiKey header) and hands that token to the user's browser or app.
+// This package is that backend call, typed, validated and retried.
+//
+// # Usage
+//
+//	client, err := vlens.NewClient(os.Getenv("VLENS_API_KEY"))
+//	if err != nil {
+//		return err
+//	}
+//	session, err := client.CreateAuthSession(ctx, vlens.CreateAuthSessionInput{
+//		PhoneNumber: "+201234567890",
+//		SessionPermissions: &vlens.SessionPermissions{
+//			AllowedContractTypeIDs: []int{414},
+//			MinimalSignatureFlow:   true,
+//		},
+//	})
+//	if err != nil {
+//		return err
+//	}
+//	// Hand session.Token to the user's browser or app, and nothing else.
+//
+// Create one Client per API key and share it: it is safe for concurrent use
+// and reuses connections.
+//
+// # Errors
+//
+// Input that breaks Vlens's documented rules is rejected before anything is
+// sent, with a *ValidationError naming every bad field. Every answer from
+// Vlens that is not a token is an *APIError carrying the HTTP status, the
+// envelope's error_code (Vlens reports errors in the envelope, often with
+// HTTP 200), its message and raw error_descriptions. Branch with errors.Is on
+// the sentinels (ErrUnauthorized, ErrRateLimited, ErrServer,
+// ErrInvalidRequest, ErrMalformedResponse, ErrResponseTooLarge) and read the
+// details with errors.As:
+//
+//	var apiErr *vlens.APIError
+//	switch {
+//	case errors.Is(err, vlens.ErrUnauthorized):
+//		// the API key is wrong: page someone
+//	case errors.As(err, &apiErr):
+//		log.Printf("vlens refused: status %d, code %d", apiErr.StatusCode, apiErr.Code)
+//	}
+//
+// When the caller's context ends the call, errors.Is(err, context.Canceled)
+// or errors.Is(err, context.DeadlineExceeded) holds. Anything else is a
+// transport failure, wrapped.
+//
+// # Retries and timeouts
+//
+// Transport failures (refused, reset, truncated body, per-attempt timeout)
+// and HTTP 429, 500, 502, 503 and 504 are retried, twice by default, with
+// jittered waits between 500ms and 10s (WithMaxRetries, WithRetryWait).
+// Envelope errors, other statuses, validation failures, redirects and
+// certificate errors are never retried. A Retry-After header on 429 or 503 is
+// honoured up to 30s (WithMaxRetryAfter); when the server asks for longer, or
+// when a wait would end after the context's deadline, the client stops at once
+// and returns the last answer as an *APIError with RetryAfter set. It never
+// sleeps past the caller's deadline.
+//
+// Retrying is safe for this endpoint: each call only mints a fresh token, and
+// the caller uses only the token it receives, so a retried call at worst
+// leaves an unused token behind.
+//
+// Each attempt is bounded by WithTimeout (30s by default, covering the whole
+// response body), and the default transport has a response-header timeout,
+// so a call cannot hang even with context.Background(). Redirects are never
+// followed, since the ApiKey header would go with them.
+//
+// # Secrets
+//
+// The API key, the token, and the user's phone number, email and public key
+// never appear in a log line, an error string, or the fmt output of the
+// package's types; echoes of them in Vlens's error messages are redacted. The
+// client logs nothing unless given WithLogger.
+//
+// # Testing code that uses the client
+//
+// Point the client at an httpmock transport with WithHTTPClient, or at an
+// httptest server with WithBaseURL (plain http is allowed on loopback hosts).
+// Shorten the retry waits with WithRetryWait so tests stay fast.
+package vlens

@@ -1,0 +1,211 @@
+package vlens
+
+import (
+	"encoding/json"
+	"errors"
+	"maps"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Sentinel errors, matched with errors.Is. The HTTP-status sentinels are
+// derived from the status of Vlens's answer; the envelope's own error_code is
+// exposed as APIError.Code, since Vlens publishes no list of codes.
+var (
+	// ErrUnauthorized matches answers with HTTP 401 or 403: the API key is
+	// missing, wrong or not allowed to call the endpoint.
+	ErrUnauthorized = errors.New("vlens: unauthorized")
+	// ErrRateLimited matches answers with HTTP 429.
+	ErrRateLimited = errors.New("vlens: rate limited")
+	// ErrServer matches answers with an HTTP 5xx status.
+	ErrServer = errors.New("vlens: server error")
+	// ErrInvalidRequest matches answers with HTTP 400 or 422, and every
+	// *ValidationError (input rejected before anything was sent).
+	ErrInvalidRequest = errors.New("vlens: invalid request")
+	// ErrMalformedResponse matches a 2xx answer whose body is not a valid
+	// envelope, or that carries no token.
+	ErrMalformedResponse = errors.New("vlens: malformed response")
+	// ErrResponseTooLarge matches an answer whose body exceeds the limit set
+	// by WithMaxResponseBytes.
+	ErrResponseTooLarge = errors.New("vlens: response too large")
+)
+
+// APIError is returned (as *APIError) for every answer from Vlens that is not
+// a session token: an envelope whose error_code is set (even on HTTP 200), a
+// non-2xx status, a 2xx that is malformed or too large, and retries that ran
+// out on 429 or 5xx (the last answer is described). Use errors.As to read it
+// and errors.Is with the sentinels to branch on its kind.
+//
+// Message and Descriptions come from Vlens; any echo of the request's phone
+// number, email, public key or API key in them is replaced with "[redacted]".
+type APIError struct {
+	// StatusCode is the HTTP status of the (last) answer.
+	StatusCode int
+	// Code is the envelope's error_code, or 0 when there was none.
+	Code int
+	// Message is the envelope's error_message; for an answer that is not an
+	// envelope, at most 512 bytes of its body (never for a 2xx, whose body
+	// may hold a token) or a description of the problem.
+	Message string
+	// Descriptions is the envelope's error_descriptions as raw JSON (often
+	// field-level validation details; Vlens does not document its shape), or
+	// nil. FieldErrors decodes the common shapes.
+	Descriptions json.RawMessage
+	// RetryAfter is the wait the server asked for in Retry-After, in full,
+	// even when the client declined to wait that long; 0 when absent.
+	RetryAfter time.Duration
+	// Attempts is how many attempts the call made.
+	Attempts int
+
+	// kind is ErrMalformedResponse or ErrResponseTooLarge when the SDK, not
+	// Vlens, judged the answer unusable.
+	kind error
+}
+
+// Error describes the answer without any secret or user data.
+func (e *APIError) Error() string {
+	var b strings.Builder
+	b.WriteString("vlens: create auth session: HTTP ")
+	b.WriteString(strconv.Itoa(e.StatusCode))
+	if e.Code != 0 {
+		b.WriteString(", error_code ")
+		b.WriteString(strconv.Itoa(e.Code))
+	}
+	if e.Message != "" {
+		b.WriteString(": ")
+		b.WriteString(e.Message)
+	}
+	if e.RetryAfter > 0 {
+		b.WriteString(" (retry after ")
+		b.WriteString(e.RetryAfter.String())
+		b.WriteString(")")
+	}
+	if e.Attempts > 1 {
+		b.WriteString(" (after ")
+		b.WriteString(strconv.Itoa(e.Attempts))
+		b.WriteString(" attempts)")
+	}
+	return b.String()
+}
+
+// Is reports whether the error is of the kind a sentinel names. The status
+// sentinels follow StatusCode, so an APIError built by hand in a test matches
+// them too.
+func (e *APIError) Is(target error) bool {
+	switch target {
+	case ErrUnauthorized:
+		return e.StatusCode == 401 || e.StatusCode == 403
+	case ErrRateLimited:
+		return e.StatusCode == 429
+	case ErrServer:
+		return e.StatusCode >= 500 && e.StatusCode <= 599
+	case ErrInvalidRequest:
+		return e.StatusCode == 400 || e.StatusCode == 422
+	case ErrMalformedResponse, ErrResponseTooLarge:
+		return e.kind == target
+	}
+	return false
+}
+
+// Temporary reports whether the same call may succeed later: true for rate
+// limiting and server errors (the kinds the client retries).
+func (e *APIError) Temporary() bool {
+	switch e.StatusCode {
+	case 429, 500, 502, 503, 504:
+		return true
+	}
+	return false
+}
+
+// FieldErrors decodes Descriptions when it has one of the shapes validation
+// errors commonly take: an object mapping field names to a message or a list
+// of messages ({"email": ["is invalid"]}), or a list of objects with a field
+// and a message ([{"field": "email", "message": "is invalid"}]). It returns
+// nil when Descriptions is empty or has another shape; the raw JSON stays
+// available in Descriptions.
+func (e *APIError) FieldErrors() []FieldError {
+	if len(e.Descriptions) == 0 {
+		return nil
+	}
+	var byField map[string]json.RawMessage
+	if json.Unmarshal(e.Descriptions, &byField) == nil {
+		var out []FieldError
+		for _, field := range slices.Sorted(maps.Keys(byField)) {
+			raw := byField[field]
+			var one string
+			var many []string
+			switch {
+			case json.Unmarshal(raw, &one) == nil:
+				out = append(out, FieldError{Field: field, Message: one})
+			case json.Unmarshal(raw, &many) == nil:
+				for _, m := range many {
+					out = append(out, FieldError{Field: field, Message: m})
+				}
+			default:
+				return nil
+			}
+		}
+		return out
+	}
+	var list []struct {
+		Field, Name, Key    string
+		Message, Error, Msg string
+	}
+	if json.Unmarshal(e.Descriptions, &list) != nil {
+		return nil
+	}
+	out := make([]FieldError, 0, len(list))
+	for _, d := range list {
+		fe := FieldError{Field: firstNonEmpty(d.Field, d.Name, d.Key), Message: firstNonEmpty(d.Message, d.Error, d.Msg)}
+		if fe.Field == "" && fe.Message == "" {
+			return nil
+		}
+		out = append(out, fe)
+	}
+	return out
+}
+
+// FieldError names one input field and the rule it breaks. Field is the
+// field's name as on the wire ("phoneNumber",
+// "sessionPermissions.allowedContractTypeIds[1]").
+type FieldError struct {
+	Field   string
+	Message string
+}
+
+// ValidationError is returned by CreateAuthSessionInput.Validate, and by
+// CreateAuthSession before anything is sent, when the input breaks the rules
+// Vlens documents. It lists every bad field, names each rule, and never
+// repeats the rejected values. It matches ErrInvalidRequest.
+type ValidationError struct {
+	Fields []FieldError
+}
+
+// Error lists every bad field and its rule.
+func (e *ValidationError) Error() string {
+	var b strings.Builder
+	b.WriteString("vlens: invalid CreateAuthSessionInput: ")
+	for i, f := range e.Fields {
+		if i > 0 {
+			b.WriteString("; ")
+		}
+		b.WriteString(f.Field)
+		b.WriteString(": ")
+		b.WriteString(f.Message)
+	}
+	return b.String()
+}
+
+// Is makes errors.Is(err, ErrInvalidRequest) hold for validation failures.
+func (e *ValidationError) Is(target error) bool { return target == ErrInvalidRequest }
+
+func firstNonEmpty(ss ...string) string {
+	for _, s := range ss {
+		if s != "" {
+			return s
+		}
+	}
+	return ""
+}

@@ -1,0 +1,175 @@
+package vlens
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"net/mail"
+	"strconv"
+	"strings"
+)
+
+// CreateAuthSessionInput identifies the user a session is for and what the
+// session may do. At least one of PhoneNumber and Email is required; both may
+// be given. Empty strings and a nil SessionPermissions are left out of the
+// request body.
+//
+// Printing the input (fmt's verbs, slog) shows which fields are set but never
+// their values.
+type CreateAuthSessionInput struct {
+	// PhoneNumber is the user's phone number in E.164 form: '+', then 8 to
+	// 15 digits, no spaces ("+201234567890").
+	PhoneNumber string `json:"phoneNumber,omitempty"`
+	// Email is the user's email address, a bare address ("a@example.com")
+	// without a display name.
+	Email string `json:"email,omitempty"`
+	// UserPublicKey is an optional RSA public key Vlens uses to encrypt the
+	// session token. It is passed through unchanged: Vlens does not document
+	// its encoding, and the SDK does not decrypt tokens.
+	UserPublicKey string `json:"userPublicKey,omitempty"`
+	// SessionPermissions controls the features and contract types the
+	// session offers; nil leaves them to the tenant's defaults.
+	SessionPermissions *SessionPermissions `json:"sessionPermissions,omitempty"`
+}
+
+// Validate checks the input against the rules Vlens documents: at least one
+// of phone number and email; a phone number in E.164; an email that is a bare
+// address; contract type IDs positive and without duplicates. It returns nil
+// or a *ValidationError listing every bad field (never their values).
+func (in CreateAuthSessionInput) Validate() error {
+	var fields []FieldError
+	bad := func(field, msg string) { fields = append(fields, FieldError{Field: field, Message: msg}) }
+	if in.PhoneNumber == "" && in.Email == "" {
+		bad("phoneNumber", "required when email is empty (give a phone number, an email, or both)")
+	}
+	if in.PhoneNumber != "" && !isE164(in.PhoneNumber) {
+		bad("phoneNumber", "must be in E.164 form: '+' then 8 to 15 digits, no spaces")
+	}
+	if in.Email != "" && !isBareEmail(in.Email) {
+		bad("email", "must be a bare email address such as name@example.com")
+	}
+	if p := in.SessionPermissions; p != nil {
+		for i, id := range p.AllowedContractTypeIDs {
+			name := "sessionPermissions.allowedContractTypeIds[" + strconv.Itoa(i) + "]"
+			if id <= 0 {
+				bad(name, "must be a positive contract type ID")
+				continue
+			}
+			for j := 0; j < i; j++ {
+				if p.AllowedContractTypeIDs[j] == id {
+					bad(name, "duplicates the ID at index "+strconv.Itoa(j))
+					break
+				}
+			}
+		}
+	}
+	if fields != nil {
+		return &ValidationError{Fields: fields}
+	}
+	return nil
+}
+
+func isE164(s string) bool {
+	if len(s) < 9 || len(s) > 16 || s[0] != '+' {
+		return false
+	}
+	for i := 1; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+func isBareEmail(s string) bool {
+	if strings.TrimSpace(s) != s {
+		return false
+	}
+	a, err := mail.ParseAddress(s)
+	return err == nil && a.Name == "" && a.Address == s
+}
+
+// Format prints the input with its personal data redacted, for every verb.
+func (in CreateAuthSessionInput) Format(f fmt.State, verb rune) {
+	fmt.Fprintf(f, "vlens.CreateAuthSessionInput{PhoneNumber:%s, Email:%s, UserPublicKey:%s, SessionPermissions:%s}",
+		mask(in.PhoneNumber), mask(in.Email), mask(in.UserPublicKey), permissionsString(in.SessionPermissions))
+}
+
+// LogValue logs which fields are set, never their values.
+func (in CreateAuthSessionInput) LogValue() slog.Value {
+	return slog.GroupValue(
+		slog.String("phoneNumber", mask(in.PhoneNumber)),
+		slog.String("email", mask(in.Email)),
+		slog.String("userPublicKey", mask(in.UserPublicKey)),
+	)
+}
+
+func permissionsString(p *SessionPermissions) string {
+	if p == nil {
+		return "nil"
+	}
+	return fmt.Sprintf("&{AllowedContractTypeIDs:%v MinimalSignatureFlow:%t DigitalIdentityOnly:%t}",
+		p.AllowedContractTypeIDs, p.MinimalSignatureFlow, p.DigitalIdentityOnly)
+}
+
+// mask shows whether a secret is set without showing it.
+func mask(s string) string {
+	if s == "" {
+		return `""`
+	}
+	return redacted
+}
+
+// AuthSession is a session token minted by Vlens for one user. Hand Token to
+// that user's browser or app to start the Vlens iframe or WebView; treat it as
+// a secret (do not log it, do not cache it in shared places).
+//
+// Printing an AuthSession (fmt's verbs, slog) shows the token redacted; read
+// the Token field to get the value.
+type AuthSession struct {
+	// Token is the opaque session token. Its format and lifetime are not
+	// documented by Vlens; if UserPublicKey was given, Vlens encrypts it.
+	Token string
+}
+
+// String shows the session with its token redacted.
+func (s AuthSession) String() string { return "vlens.AuthSession{Token:" + mask(s.Token) + "}" }
+
+// GoString shows the session with its token redacted, for %#v.
+func (s AuthSession) GoString() string { return s.String() }
+
+// Format prints the session with its token redacted, for every verb.
+func (s AuthSession) Format(f fmt.State, _ rune) { _, _ = f.Write([]byte(s.String())) }
+
+// LogValue logs the session with its token redacted.
+func (s AuthSession) LogValue() slog.Value {
+	return slog.GroupValue(slog.String("token", mask(s.Token)))
+}
+
+// CreateAuthSession asks Vlens for a session token for the user in in, so
+// that the user's browser or app can open the Vlens iframe or WebView.
+//
+// The input is validated first; a *ValidationError is returned and nothing is
+// sent when it breaks the rules. Transport failures and HTTP 429, 500, 502,
+// 503 and 504 are retried (see WithMaxRetries); any other answer that is not a
+// token is returned at once as an *APIError. The call never outlives ctx, and
+// when ctx ends the call, errors.Is(err, ctx.Err()) holds.
+//
+// Retrying is safe: each call only mints a fresh token and the caller uses
+// only the token it receives, so a retried call at worst leaves an unused
+// token behind.
+func (c *Client) CreateAuthSession(ctx context.Context, in CreateAuthSessionInput) (*AuthSession, error) {
+	if err := in.Validate(); err != nil {
+		return nil, err
+	}
+	body, err := json.Marshal(in)
+	if err != nil {
+		return nil, fmt.Errorf("vlens: create auth session: encoding request: %w", err)
+	}
+	token, err := c.send(ctx, body, &in)
+	if err != nil {
+		return nil, err
+	}
+	return &AuthSession{Token: token}, nil
+}
