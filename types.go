@@ -3,6 +3,7 @@ package vlens
 import (
 	"bytes"
 	"encoding/json"
+	"net/http"
 	"strings"
 	"unicode/utf8"
 )
@@ -78,7 +79,7 @@ func decodeResponse(status int, body []byte, r redactor) (string, error) {
 // redacted before it is cut so that no half of a secret survives.
 func bodyExcerpt(status int, body []byte, r redactor) string {
 	if status >= 300 && status <= 399 {
-		return "redirect refused; the SDK never follows redirects"
+		return statusText(status)
 	}
 	s := strings.TrimSpace(r.string(strings.ToValidUTF8(string(body), "\uFFFD")))
 	if len(s) > maxErrorBodyBytes {
@@ -94,13 +95,15 @@ func bodyExcerpt(status int, body []byte, r redactor) string {
 	return s
 }
 
+// statusText describes an error answer that says nothing itself.
 func statusText(status int) string {
-	switch {
-	case status >= 300 && status <= 399:
+	if status >= 300 && status <= 399 {
 		return "redirect refused; the SDK never follows redirects"
-	default:
-		return "unexpected HTTP status"
 	}
+	if t := http.StatusText(status); t != "" {
+		return t
+	}
+	return "unexpected HTTP status"
 }
 
 // looksLikeObject reports whether body starts, after white space, with '{'.
