@@ -42,8 +42,8 @@ type Client struct {
 	maxRetryAfter time.Duration
 	logger        *slog.Logger
 	http          *retryablehttp.Client
-	// secret is behind a pointer so that even a copied Client value prints
-	// only an address.
+	// secret is behind a pointer so that a Client nested in another value
+	// prints only an address (Format covers a Client printed directly).
 	secret *clientSecret
 }
 
@@ -167,21 +167,24 @@ func defaultTransport(timeout time.Duration) *http.Transport {
 	return t
 }
 
-// Format prints the client's base URL with its API key redacted, for every
-// verb.
-func (c *Client) Format(f fmt.State, _ rune) {
-	if c == nil {
-		_, _ = io.WriteString(f, "<nil>")
-		return
-	}
+// Format prints the client's endpoint with its API key redacted, for every
+// verb. It has a value receiver so that a dereferenced Client prints safely
+// too: fmt would otherwise print its fields, and verbs such as %s and %q
+// show the API key through the secret pointer.
+func (c Client) Format(f fmt.State, _ rune) {
 	fmt.Fprintf(f, "vlens.Client{Endpoint:%s, APIKey:%s}", c.endpoint, redacted)
 }
 
 // String describes the client with its API key redacted.
-func (c *Client) String() string { return fmt.Sprint(c) }
+func (c *Client) String() string {
+	if c == nil {
+		return "<nil>"
+	}
+	return fmt.Sprint(*c)
+}
 
 // GoString describes the client with its API key redacted, for %#v.
-func (c *Client) GoString() string { return fmt.Sprint(c) }
+func (c *Client) GoString() string { return c.String() }
 
 // send posts body with retries and turns the answer into a token or a typed
 // error. in is used only to redact the caller's data out of errors.

@@ -149,6 +149,7 @@ func TestSecretsNeverLeak(t *testing.T) {
 				}
 			}
 			assertNoCanary(t, "the client printed", printed(c))
+			assertNoCanary(t, "the client value printed", printed(*c))
 			assertNoCanary(t, "the session printed", printed(s))
 			if s != nil {
 				assertNoCanary(t, "the session value printed", printed(*s))
@@ -225,4 +226,29 @@ func runQuietScenarios(t *testing.T) {
 	}
 	_, _ = c.CreateAuthSession(context.Background(), CreateAuthSessionInput{})
 	assert.Empty(t, global.String(), "the client logged through the log or slog defaults")
+}
+
+func TestClientPrintsRedacted(t *testing.T) {
+	t.Parallel()
+	c, err := NewClient(canaryAPIKey)
+	require.NoError(t, err)
+	want := "vlens.Client{Endpoint:" + testEndpoint + ", APIKey:[redacted]}"
+	assert.Equal(t, want, c.String())
+	assert.Equal(t, want, c.GoString())
+	assert.Equal(t, want, fmt.Sprintf("%#v", *c))
+	assert.Equal(t, want, fmt.Sprintf("%s", *c))
+
+	// A Client nested in a caller's value, by pointer or by value.
+	type service struct {
+		Client  *Client
+		ByValue Client
+		hidden  *Client
+	}
+	assertNoCanary(t, "a nested client printed", printed(service{Client: c, ByValue: *c, hidden: c}))
+	assertNoCanary(t, "a nested client printed", printed(&service{Client: c, ByValue: *c, hidden: c}))
+
+	var nilClient *Client
+	assert.Equal(t, "<nil>", nilClient.String())
+	assert.Equal(t, "<nil>", fmt.Sprintf("%v", nilClient))
+	assert.Equal(t, "<nil>", fmt.Sprintf("%#v", nilClient))
 }
