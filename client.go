@@ -286,6 +286,11 @@ type attemptTransport struct {
 
 func (t *attemptTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	parent := req.Context()
+	// Go's own transport checks this, but a caller's RoundTripper need not:
+	// once the caller's context has ended, nothing more may be sent.
+	if err := parent.Err(); err != nil {
+		return nil, err
+	}
 	st := callFrom(parent)
 	if st != nil {
 		st.attempts++

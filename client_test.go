@@ -682,6 +682,36 @@ func TestCancellationMidWaitReturnsPromptly(t *testing.T) {
 	assert.Equal(t, 1, mt.GetTotalCallCount())
 }
 
+func TestContextAlreadyDoneSendsNothing(t *testing.T) {
+	t.Parallel()
+	cancelled, cancel := context.WithCancel(context.Background())
+	cancel()
+	expired, cancel2 := context.WithDeadline(context.Background(), time.Now().Add(-time.Second))
+	defer cancel2()
+	tests := []struct {
+		name string
+		ctx  context.Context
+		want error
+	}{
+		{"cancelled", cancelled, context.Canceled},
+		{"deadline passed", expired, context.DeadlineExceeded},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			mt, c := setup(t)
+			mt.RegisterResponder(http.MethodPost, testEndpoint, reply(200, tokenBody("tok")))
+
+			s, err := c.CreateAuthSession(tt.ctx, validInput())
+			assert.Nil(t, s)
+			require.Error(t, err)
+			assert.ErrorIs(t, err, tt.want)
+			assert.True(t, strings.HasPrefix(err.Error(), "vlens: create auth session: "), err.Error())
+			assert.Equal(t, 0, mt.GetTotalCallCount(), "nothing is sent")
+		})
+	}
+}
+
 func TestCallerDeadlineDuringAnAttemptIsDeadlineExceeded(t *testing.T) {
 	t.Parallel()
 	mt, c := setup(t, WithTimeout(0))
