@@ -554,6 +554,10 @@ func TestRetryAfterLongerThanTheCapReturnsAtOnce(t *testing.T) {
 		{name: "429 asking 120s over a 30s cap", status: 429, retryAfter: "120", maxWait: 30 * time.Second, want: 120 * time.Second},
 		{name: "503 asking 2s over a 1s cap", status: 503, retryAfter: "2", maxWait: time.Second, want: 2 * time.Second},
 		{name: "429 asking 1s when the cap is 0", status: 429, retryAfter: "1", maxWait: 0, want: time.Second},
+		{
+			name: "503 asking more seconds than fit in uint64", status: 503, retryAfter: "99999999999999999999", maxWait: time.Hour,
+			want: time.Duration((1<<63-1)/int64(time.Second)) * time.Second,
+		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
