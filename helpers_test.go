@@ -21,8 +21,9 @@ const (
 	testEmail    = "user@example.com"
 	testEndpoint = DefaultBaseURL + createAuthSessionPath
 	// prompt bounds calls that must not wait: far below every wait the
-	// tests configure (seconds), far above scheduling noise under -race.
-	prompt = 500 * time.Millisecond
+	// tests configure to detect one (5s and more), far above scheduling
+	// noise on a loaded machine under -race.
+	prompt = 2 * time.Second
 )
 
 // setup returns a mock transport and a client that sends every attempt

@@ -3,6 +3,7 @@ package vlens
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -187,7 +188,8 @@ func TestNothingIsLoggedWithoutLogger(t *testing.T) {
 	}
 	t.Parallel()
 	cmd := exec.Command(os.Args[0], "-test.run=^TestNothingIsLoggedWithoutLogger$", "-test.count=1")
-	cmd.Env = append(os.Environ(), "VLENS_TEST_QUIET_CHILD=1")
+	// atexit_sleep_ms=0: a -race child otherwise lingers a second on exit.
+	cmd.Env = append(os.Environ(), "VLENS_TEST_QUIET_CHILD=1", "GORACE=atexit_sleep_ms=0")
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	err := cmd.Run()
@@ -251,4 +253,48 @@ func TestClientPrintsRedacted(t *testing.T) {
 	assert.Equal(t, "<nil>", nilClient.String())
 	assert.Equal(t, "<nil>", fmt.Sprintf("%v", nilClient))
 	assert.Equal(t, "<nil>", fmt.Sprintf("%#v", nilClient))
+}
+
+// TestLogRecordsCarryOnlyCallFacts checks the shape of what WithLogger
+// receives: attempt numbers, status, error_code, wait and duration, and
+// nothing else.
+func TestLogRecordsCarryOnlyCallFacts(t *testing.T) {
+	t.Parallel()
+	allowed := map[string]bool{
+		"time": true, "level": true, "msg": true, "attempt": true, "attempts": true,
+		"status": true, "failed": true, "duration": true, "wait": true, "error_code": true,
+	}
+	var logs syncBuffer
+	logger := slog.New(slog.NewJSONHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	mt, c := setup(t, WithLogger(logger))
+	mt.RegisterResponder(http.MethodPost, testEndpoint, sequence(t,
+		reply(503, ""),
+		httpmock.NewErrorResponder(errors.New("connection reset")),
+		reply(200, errorBody(44, "nope")),
+	))
+
+	_, err := c.CreateAuthSession(context.Background(), validInput())
+	apiErr := requireAPIError(t, err)
+	assert.Equal(t, 44, apiErr.Code)
+
+	var msgs []string
+	var last map[string]any
+	for _, line := range strings.Split(strings.TrimSpace(logs.String()), "\n") {
+		var rec map[string]any
+		require.NoError(t, json.Unmarshal([]byte(line), &rec), line)
+		for k := range rec {
+			assert.True(t, allowed[k], "unexpected log attribute %q in %s", k, line)
+		}
+		msgs = append(msgs, rec["msg"].(string))
+		last = rec
+	}
+	assert.Equal(t, []string{
+		"vlens: attempt", "vlens: retrying",
+		"vlens: attempt", "vlens: retrying",
+		"vlens: attempt", "vlens: create auth session failed",
+	}, msgs)
+	assert.Equal(t, "WARN", last["level"])
+	assert.Equal(t, float64(3), last["attempts"])
+	assert.Equal(t, float64(200), last["status"])
+	assert.Equal(t, float64(44), last["error_code"])
 }
