@@ -170,10 +170,7 @@ func TestCreateAuthSessionSucceeds(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			mt, c := setup(t)
-			mt.RegisterResponder(http.MethodPost, testEndpoint, reply(200, tt.body))
-
-			s, err := c.CreateAuthSession(context.Background(), validInput())
+			mt, s, err := createWith(t, reply(200, tt.body))
 			require.NoError(t, err)
 			require.NotNil(t, s)
 			assert.Equal(t, "tok-123", s.Token)
@@ -238,10 +235,7 @@ func TestCreateAuthSessionAnswersThatAreNotATokenAreAPIErrors(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			mt, c := setup(t)
-			mt.RegisterResponder(http.MethodPost, testEndpoint, reply(tt.status, tt.body))
-
-			s, err := c.CreateAuthSession(context.Background(), validInput())
+			mt, s, err := createWith(t, reply(tt.status, tt.body))
 			assert.Nil(t, s)
 			apiErr := requireAPIError(t, err)
 			assert.Equal(t, tt.status, apiErr.StatusCode)
@@ -316,10 +310,7 @@ func TestUnprocessableEntityKeepsDescriptions(t *testing.T) {
 
 func TestNullDescriptionsAreNil(t *testing.T) {
 	t.Parallel()
-	mt, c := setup(t)
-	mt.RegisterResponder(http.MethodPost, testEndpoint, reply(422, errorBody(5, "bad")))
-
-	_, err := c.CreateAuthSession(context.Background(), validInput())
+	_, _, err := createWith(t, reply(422, errorBody(5, "bad")))
 	apiErr := requireAPIError(t, err)
 	assert.Nil(t, apiErr.Descriptions)
 	assert.Nil(t, apiErr.FieldErrors())
@@ -356,10 +347,7 @@ func TestNonJSONErrorBodyKeepsAtMost512Bytes(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			mt, c := setup(t, WithMaxRetries(0))
-			mt.RegisterResponder(http.MethodPost, testEndpoint, reply(502, tt.body, "Content-Type", "text/html"))
-
-			_, err := c.CreateAuthSession(context.Background(), validInput())
+			_, _, err := createWith(t, reply(502, tt.body, "Content-Type", "text/html"), WithMaxRetries(0))
 			apiErr := requireAPIError(t, err)
 			assert.ErrorIs(t, err, ErrServer)
 			assert.Equal(t, 502, apiErr.StatusCode)
@@ -391,10 +379,7 @@ func TestMalformedSuccessIsAnAPIErrorThatDoesNotEchoTheBody(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			mt, c := setup(t)
-			mt.RegisterResponder(http.MethodPost, testEndpoint, reply(tt.status, tt.body))
-
-			s, err := c.CreateAuthSession(context.Background(), validInput())
+			mt, s, err := createWith(t, reply(tt.status, tt.body))
 			assert.Nil(t, s)
 			apiErr := requireAPIError(t, err)
 			assert.ErrorIs(t, err, ErrMalformedResponse)
@@ -489,10 +474,7 @@ func TestRetries(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			mt, c := setup(t, tt.opts...)
-			mt.RegisterResponder(http.MethodPost, testEndpoint, sequence(t, tt.answers...))
-
-			s, err := c.CreateAuthSession(context.Background(), validInput())
+			mt, s, err := createWith(t, sequence(t, tt.answers...), tt.opts...)
 			assert.Equal(t, len(tt.answers), mt.GetTotalCallCount())
 			if tt.wantToken != "" {
 				require.NoError(t, err)
@@ -771,10 +753,7 @@ func TestOversizedBody(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			mt, c := setup(t, WithMaxResponseBytes(32))
-			mt.RegisterResponder(http.MethodPost, testEndpoint, reply(tt.status, tokenBody(strings.Repeat("t", 64))))
-
-			s, err := c.CreateAuthSession(context.Background(), validInput())
+			mt, s, err := createWith(t, reply(tt.status, tokenBody(strings.Repeat("t", 64))), WithMaxResponseBytes(32))
 			assert.Nil(t, s)
 			apiErr := requireAPIError(t, err)
 			assert.ErrorIs(t, err, ErrResponseTooLarge)
@@ -789,10 +768,7 @@ func TestOversizedBody(t *testing.T) {
 	t.Run("body exactly at the limit is read", func(t *testing.T) {
 		t.Parallel()
 		body := tokenBody("tok")
-		mt, c := setup(t, WithMaxResponseBytes(int64(len(body))))
-		mt.RegisterResponder(http.MethodPost, testEndpoint, reply(200, body))
-
-		s, err := c.CreateAuthSession(context.Background(), validInput())
+		_, s, err := createWith(t, reply(200, body), WithMaxResponseBytes(int64(len(body))))
 		require.NoError(t, err)
 		assert.Equal(t, "tok", s.Token)
 	})
@@ -800,10 +776,7 @@ func TestOversizedBody(t *testing.T) {
 
 func TestBodyBrokenOffUntilRetriesRunOutIsATransportError(t *testing.T) {
 	t.Parallel()
-	mt, c := setup(t)
-	mt.RegisterResponder(http.MethodPost, testEndpoint, breakBody(200, `{"data":"tok-`, io.ErrUnexpectedEOF))
-
-	s, err := c.CreateAuthSession(context.Background(), validInput())
+	mt, s, err := createWith(t, breakBody(200, `{"data":"tok-`, io.ErrUnexpectedEOF))
 	assert.Nil(t, s)
 	require.Error(t, err)
 	var apiErr *APIError
@@ -821,10 +794,7 @@ func TestTransportErrors(t *testing.T) {
 	t.Run("retried then returned wrapped", func(t *testing.T) {
 		t.Parallel()
 		cause := errors.New("connection reset by peer")
-		mt, c := setup(t)
-		mt.RegisterResponder(http.MethodPost, testEndpoint, httpmock.NewErrorResponder(cause))
-
-		_, err := c.CreateAuthSession(context.Background(), validInput())
+		mt, _, err := createWith(t, httpmock.NewErrorResponder(cause))
 		require.Error(t, err)
 		assert.ErrorIs(t, err, cause)
 		var apiErr *APIError

@@ -1,6 +1,7 @@
 package vlens
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"io"
@@ -39,6 +40,17 @@ func setup(t *testing.T, opts ...Option) (*httpmock.MockTransport, *Client) {
 	c, err := NewClient(testAPIKey, all...)
 	require.NoError(t, err)
 	return mt, c
+}
+
+// createWith makes one CreateAuthSession call with validInput through a fresh
+// client whose endpoint answers with answer, and returns the transport for
+// its call counts.
+func createWith(t *testing.T, answer httpmock.Responder, opts ...Option) (*httpmock.MockTransport, *AuthSession, error) {
+	t.Helper()
+	mt, c := setup(t, opts...)
+	mt.RegisterResponder(http.MethodPost, testEndpoint, answer)
+	s, err := c.CreateAuthSession(context.Background(), validInput())
+	return mt, s, err
 }
 
 // validInput is the smallest input Validate accepts.

@@ -160,10 +160,7 @@ func TestZeroTimeoutLeavesTheCallerContextInCharge(t *testing.T) {
 
 func TestLaterOptionsWin(t *testing.T) {
 	t.Parallel()
-	mt, c := setup(t, WithMaxRetries(5), WithMaxRetries(1))
-	mt.RegisterResponder(http.MethodPost, testEndpoint, reply(503, ""))
-
-	_, err := c.CreateAuthSession(context.Background(), validInput())
+	_, _, err := createWith(t, reply(503, ""), WithMaxRetries(5), WithMaxRetries(1))
 	apiErr := requireAPIError(t, err)
 	assert.Equal(t, 2, apiErr.Attempts)
 }
