@@ -242,12 +242,15 @@ func TestClientPrintsRedacted(t *testing.T) {
 
 	// A Client nested in a caller's value, by pointer or by value.
 	type service struct {
-		Client  *Client
-		ByValue Client
-		hidden  *Client
+		Client       *Client
+		ByValue      Client
+		hidden       *Client
+		hiddenValue  Client
+		hiddenInList []Client
 	}
-	assertNoCanary(t, "a nested client printed", printed(service{Client: c, ByValue: *c, hidden: c}))
-	assertNoCanary(t, "a nested client printed", printed(&service{Client: c, ByValue: *c, hidden: c}))
+	svc := service{Client: c, ByValue: *c, hidden: c, hiddenValue: *c, hiddenInList: []Client{*c}}
+	assertNoCanary(t, "a nested client printed", printed(svc))
+	assertNoCanary(t, "a nested client printed", printed(&svc))
 
 	var nilClient *Client
 	assert.Equal(t, "<nil>", nilClient.String())
