@@ -42,13 +42,11 @@ type Client struct {
 	maxRetryAfter time.Duration
 	logger        *slog.Logger
 	http          *retryablehttp.Client
-	// secret is behind a pointer so that even a copied Client value prints
-	// only an address.
-	secret *clientSecret
-}
-
-type clientSecret struct {
-	apiKey string
+	// apiKey returns the tenant's API key. It is a function rather than a
+	// string (or a pointer to one) because fmt prints a function as an
+	// address under every verb, so no way of printing a Client, even a
+	// copied value nested in an unexported field, can reach the key.
+	apiKey func() string
 }
 
 // NewClient returns a client that authenticates with apiKey, the static
@@ -91,7 +89,7 @@ func NewClient(apiKey string, opts ...Option) (*Client, error) {
 		retryWaitMax:  s.retryWaitMax,
 		maxRetryAfter: s.maxRetryAfter,
 		logger:        s.logger,
-		secret:        &clientSecret{apiKey: apiKey},
+		apiKey:        func() string { return apiKey },
 	}
 	c.http = c.newRetryClient(attemptClient(s))
 	return c, nil
@@ -167,21 +165,23 @@ func defaultTransport(timeout time.Duration) *http.Transport {
 	return t
 }
 
-// Format prints the client's base URL with its API key redacted, for every
-// verb.
-func (c *Client) Format(f fmt.State, _ rune) {
-	if c == nil {
-		_, _ = io.WriteString(f, "<nil>")
-		return
-	}
+// Format prints the client's endpoint with its API key redacted, for every
+// verb. It has a value receiver so that a dereferenced Client prints the
+// same way as a *Client.
+func (c Client) Format(f fmt.State, _ rune) {
 	fmt.Fprintf(f, "vlens.Client{Endpoint:%s, APIKey:%s}", c.endpoint, redacted)
 }
 
 // String describes the client with its API key redacted.
-func (c *Client) String() string { return fmt.Sprint(c) }
+func (c *Client) String() string {
+	if c == nil {
+		return "<nil>"
+	}
+	return fmt.Sprint(*c)
+}
 
 // GoString describes the client with its API key redacted, for %#v.
-func (c *Client) GoString() string { return fmt.Sprint(c) }
+func (c *Client) GoString() string { return c.String() }
 
 // send posts body with retries and turns the answer into a token or a typed
 // error. in is used only to redact the caller's data out of errors.
@@ -191,7 +191,7 @@ func (c *Client) send(ctx context.Context, body []byte, in *CreateAuthSessionInp
 	if err != nil {
 		return "", fmt.Errorf("vlens: create auth session: building request: %w", err)
 	}
-	req.Header.Set("ApiKey", c.secret.apiKey)
+	req.Header.Set("ApiKey", c.apiKey())
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("Accept", "application/json")
 	req.Header.Set("User-Agent", c.userAgent)
@@ -203,7 +203,7 @@ func (c *Client) send(ctx context.Context, body []byte, in *CreateAuthSessionInp
 		return "", err
 	}
 	defer resp.Body.Close()
-	token, err := decodeResponse(resp.StatusCode, bufferedBytes(resp), newRedactor(c.secret.apiKey, in))
+	token, err := decodeResponse(resp.StatusCode, bufferedBytes(resp), newRedactor(c.apiKey(), in))
 	if err != nil {
 		var apiErr *APIError
 		if errors.As(err, &apiErr) {
@@ -283,6 +283,11 @@ type attemptTransport struct {
 
 func (t *attemptTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	parent := req.Context()
+	// Go's own transport checks this, but a caller's RoundTripper need not:
+	// once the caller's context has ended, nothing more may be sent.
+	if err := parent.Err(); err != nil {
+		return nil, err
+	}
 	st := callFrom(parent)
 	if st != nil {
 		st.attempts++

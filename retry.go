@@ -146,7 +146,9 @@ func retryAfter(v string, now time.Time) (time.Duration, bool) {
 	if v == "" {
 		return 0, false
 	}
-	if secs, err := strconv.ParseUint(v, 10, 64); err == nil {
+	// A number too large for uint64 is still a request for a (very) long
+	// wait, not garbage: ParseUint returns its maximum with ErrRange.
+	if secs, err := strconv.ParseUint(v, 10, 64); err == nil || errors.Is(err, strconv.ErrRange) {
 		const maxSecs = uint64(1<<63-1) / uint64(time.Second)
 		if secs > maxSecs {
 			secs = maxSecs
