@@ -206,7 +206,7 @@ func TestCreateAuthSessionAnswersThatAreNotATokenAreAPIErrors(t *testing.T) {
 		},
 		{
 			name: "401 with empty body is unauthorized", status: 401, body: "",
-			sentinel: ErrUnauthorized, wantMessage: "unexpected HTTP status",
+			sentinel: ErrUnauthorized, wantMessage: "Unauthorized",
 		},
 		{
 			name: "403 is unauthorized", status: 403,
@@ -229,7 +229,7 @@ func TestCreateAuthSessionAnswersThatAreNotATokenAreAPIErrors(t *testing.T) {
 		{
 			name: "4xx envelope with null error_code", status: 400,
 			body:     `{"data":null,"error_code":null,"error_message":null}`,
-			sentinel: ErrInvalidRequest, wantMessage: "unexpected HTTP status",
+			sentinel: ErrInvalidRequest, wantMessage: "Bad Request",
 		},
 	}
 	for _, tt := range tests {
@@ -339,9 +339,9 @@ func TestNonJSONErrorBodyKeepsAtMost512Bytes(t *testing.T) {
 			want: strings.Repeat("é", 256),
 		},
 		{
-			name: "empty body gets a description",
+			name: "empty body is described by its status",
 			body: "",
-			want: "unexpected HTTP status",
+			want: "Bad Gateway",
 		},
 	}
 	for _, tt := range tests {
