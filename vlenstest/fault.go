@@ -2,7 +2,6 @@ package vlenstest
 
 import (
 	"encoding/json"
-	"fmt"
 	"net/http"
 	"strconv"
 	"time"
@@ -91,10 +90,12 @@ func (f Fault) status() int {
 // String describes the fault briefly, for test failure messages.
 func (f Fault) String() string {
 	switch {
+	case f.Drop && f.Delay > 0:
+		return "drop connection after " + f.Delay.String()
 	case f.Drop:
-		return fmt.Sprintf("drop connection after %v", f.Delay)
+		return "drop connection"
 	case f.delayOnly():
-		return fmt.Sprintf("delay %v", f.Delay)
+		return "delay " + f.Delay.String()
 	}
 	s := "HTTP " + strconv.Itoa(f.status())
 	if f.ErrorCode != 0 {
