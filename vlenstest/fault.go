@@ -37,8 +37,9 @@ type Fault struct {
 	// RetryAfter, when positive, is sent as a Retry-After header in whole
 	// seconds, rounded up.
 	RetryAfter time.Duration
-	// Header holds extra headers for the answer, set after the others (for
-	// example "Retry-After: 0" or an HTTP date).
+	// Header holds extra headers for the answer, set after the others and
+	// winning over them (for example "Retry-After: 0", an HTTP date, or a
+	// Content-Type).
 	Header http.Header
 	// Delay holds the answer back this long. It ends early when the client
 	// goes away or the server closes.

@@ -166,8 +166,17 @@ func (s *Server) Client(opts ...vlens.Option) *vlens.Client {
 
 // Enqueue queues faults to be served, in order and one per request, instead
 // of the normal answers. A queued fault is taken by the next request whatever
-// its path, API key or body (see the package documentation).
+// its path, API key or body (see the package documentation). It panics on a
+// Status other than 0 or 200 to 599, and on a negative Delay or RetryAfter.
 func (s *Server) Enqueue(faults ...Fault) {
+	for _, f := range faults {
+		if f.Status != 0 && (f.Status < 200 || f.Status > 599) {
+			panic("vlenstest: Enqueue: Fault.Status must be 0 or 200 to 599")
+		}
+		if f.Delay < 0 || f.RetryAfter < 0 {
+			panic("vlenstest: Enqueue: Fault.Delay and Fault.RetryAfter must not be negative")
+		}
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.faults = append(s.faults, faults...)
@@ -433,7 +442,9 @@ func writeJSON(w http.ResponseWriter, status int, env envelope) {
 		env.ErrorDescriptions = nil
 		body, _ = json.Marshal(env)
 	}
-	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	if w.Header().Get("Content-Type") == "" {
+		w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	}
 	w.WriteHeader(status)
 	_, _ = w.Write(body)
 }

@@ -145,6 +145,16 @@ func TestFaultDescriptionsReachTheClient(t *testing.T) {
 	assert.Equal(t, []vlens.FieldError{{Field: "email", Message: "is already used"}}, apiErr.FieldErrors())
 }
 
+func TestFaultHeaderWins(t *testing.T) {
+	t.Parallel()
+	srv := vlenstest.NewTestServer(t)
+	srv.Enqueue(vlenstest.Fault{Status: 200, Header: http.Header{"Content-Type": {"text/plain"}}})
+	resp, err := http.Post(srv.URL+vlenstest.EndpointPath, "application/json", strings.NewReader(`{}`))
+	require.NoError(t, err)
+	resp.Body.Close()
+	assert.Equal(t, "text/plain", resp.Header.Get("Content-Type"))
+}
+
 func TestFaultIsTakenBeforeAuthentication(t *testing.T) {
 	t.Parallel()
 	srv := vlenstest.NewTestServer(t)
