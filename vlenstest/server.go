@@ -1,0 +1,534 @@
+package vlenstest
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/subtle"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log"
+	"log/slog"
+	"mime"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"reflect"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/vlens-go/vlens"
+)
+
+// EndpointPath is the one path the fake serves.
+const EndpointPath = "/api/IdentityUserSession/CreateAuthSession"
+
+// MaxRequestBytes is the largest request body the fake reads; a larger one
+// is answered with HTTP 413 and ErrorCodeRequestTooLarge.
+const MaxRequestBytes = 64 << 10
+
+// TokenPrefix starts every token the fake issues by default, so a fake token
+// is easy to tell from a real one.
+const TokenPrefix = "vlenstest_"
+
+// The fake's envelope error codes: 9000 plus the HTTP status they come with.
+// Vlens publishes no list of its own codes, so these are the fake's
+// inventions; code that handles errors should branch on vlens's sentinels,
+// not on these numbers.
+const (
+	ErrorCodeMalformedBody        = 9400 // the body is empty, not JSON, or has a field of the wrong type
+	ErrorCodeUnauthorized         = 9401 // the ApiKey header is missing or wrong
+	ErrorCodeNotFound             = 9404 // the path is not EndpointPath
+	ErrorCodeMethodNotAllowed     = 9405 // the method is not POST
+	ErrorCodeRequestTooLarge      = 9413 // the body exceeds MaxRequestBytes
+	ErrorCodeUnsupportedMediaType = 9415 // the Content-Type is not JSON
+	ErrorCodeValidation           = 9422 // the input breaks CreateAuthSessionInput.Validate's rules
+	ErrorCodeRateLimited          = 9429 // WithRateLimit's limit is exceeded
+)
+
+// faultCodeBase plus a fault's HTTP status is the error_code of a non-2xx
+// fault that names none.
+const faultCodeBase = 9000
+
+// Server is a fake Vlens API listening on a loopback port. Create it with
+// NewServer or NewTestServer; all its methods are safe for concurrent use.
+type Server struct {
+	// URL is the server's base URL, "http://127.0.0.1:port", to pass to
+	// vlens.WithBaseURL.
+	URL string
+
+	cfg       config
+	ts        *httptest.Server
+	closing   chan struct{}
+	closeOnce sync.Once
+
+	mu       sync.Mutex
+	faults   []Fault
+	requests []*Request
+	tokens   []string
+	bucket   *tokenBucket // nil without WithRateLimit
+}
+
+// NewServer starts a fake Vlens server on a random loopback port. The caller
+// must Close it. Option values that make no sense panic (see each option).
+func NewServer(opts ...ServerOption) *Server {
+	s, ts := newServer(opts)
+	ts.Start()
+	s.URL = ts.URL
+	return s
+}
+
+// NewTestServer starts a fake Vlens server like NewServer and closes it when
+// t and its subtests finish.
+func NewTestServer(t testing.TB, opts ...ServerOption) *Server {
+	t.Helper()
+	s := NewServer(opts...)
+	t.Cleanup(s.Close)
+	return s
+}
+
+// Listen starts a fake Vlens server on addr ("127.0.0.1:8080"), for local
+// development against a fixed address; see the vlens-fake command. The
+// caller must Close it. It returns an error when addr cannot be listened on.
+func Listen(addr string, opts ...ServerOption) (*Server, error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("vlenstest: %w", err)
+	}
+	s, ts := newServer(opts)
+	ts.Listener.Close()
+	ts.Listener = ln
+	ts.Start()
+	s.URL = ts.URL
+	return s, nil
+}
+
+func newServer(opts []ServerOption) (*Server, *httptest.Server) {
+	s := &Server{cfg: defaultConfig(), closing: make(chan struct{})}
+	for _, opt := range opts {
+		if opt != nil {
+			opt(&s.cfg)
+		}
+	}
+	if s.cfg.rate > 0 {
+		s.bucket = newTokenBucket(s.cfg.rate, s.cfg.burst, time.Now())
+	}
+	s.ts = httptest.NewUnstartedServer(http.HandlerFunc(s.serve))
+	// Dropped connections and clients that time out are the point of a
+	// fake; the http.Server has nothing useful to say about them.
+	s.ts.Config.ErrorLog = log.New(io.Discard, "", 0)
+	return s, s.ts
+}
+
+// Close stops the server, cutting short any delays in progress, and waits
+// for the requests being answered to finish. It may be called more than
+// once.
+func (s *Server) Close() {
+	s.closeOnce.Do(func() {
+		close(s.closing)
+		s.ts.Close()
+	})
+}
+
+// APIKey returns the API key the server accepts.
+func (s *Server) APIKey() string { return s.cfg.apiKey }
+
+// NewClient returns a vlens client for this server: its base URL and API
+// key, retry waits of 1ms to 10ms, and a Retry-After cap of zero, so that a
+// test never sleeps on a Retry-After (the client returns the 429 or 503 at
+// once, with RetryAfter set). The caller's opts are applied after these
+// defaults and may override them, for example with
+// vlens.WithMaxRetryAfter to rehearse honouring Retry-After. It returns
+// NewClient's error for an option value that makes no sense.
+func (s *Server) NewClient(opts ...vlens.Option) (*vlens.Client, error) {
+	defaults := []vlens.Option{
+		vlens.WithBaseURL(s.URL),
+		vlens.WithHTTPClient(s.ts.Client()),
+		vlens.WithRetryWait(time.Millisecond, 10*time.Millisecond),
+		vlens.WithMaxRetryAfter(0),
+	}
+	return vlens.NewClient(s.cfg.apiKey, append(defaults, opts...)...)
+}
+
+// Client is NewClient for tests: it panics where NewClient returns an error,
+// which only an option value that makes no sense can cause.
+func (s *Server) Client(opts ...vlens.Option) *vlens.Client {
+	c, err := s.NewClient(opts...)
+	if err != nil {
+		panic(err.Error())
+	}
+	return c
+}
+
+// Enqueue queues faults to be served, in order and one per request, instead
+// of the normal answers. A queued fault is taken by the next request whatever
+// its path, API key or body (see the package documentation). It panics on a
+// Status other than 0 or 200 to 599, and on a negative Delay or RetryAfter.
+func (s *Server) Enqueue(faults ...Fault) {
+	for _, f := range faults {
+		if f.Status != 0 && (f.Status < 200 || f.Status > 599) {
+			panic("vlenstest: Enqueue: Fault.Status must be 0 or 200 to 599")
+		}
+		if f.Delay < 0 || f.RetryAfter < 0 {
+			panic("vlenstest: Enqueue: Fault.Delay and Fault.RetryAfter must not be negative")
+		}
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.faults = append(s.faults, faults...)
+}
+
+// Requests returns every request received since the start or the last Reset,
+// in order of arrival.
+func (s *Server) Requests() []Request {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make([]Request, len(s.requests))
+	for i, r := range s.requests {
+		out[i] = r.clone()
+	}
+	return out
+}
+
+// Tokens returns every token issued since the start or the last Reset, in
+// order.
+func (s *Server) Tokens() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]string(nil), s.tokens...)
+}
+
+// Reset forgets the recorded requests, the issued tokens and the faults not
+// yet served, and refills the rate limit.
+func (s *Server) Reset() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.faults, s.requests, s.tokens = nil, nil, nil
+	if s.bucket != nil {
+		s.bucket.refill(time.Now())
+	}
+}
+
+// Format prints the server's URL, never its API key, for every verb.
+func (s *Server) Format(f fmt.State, _ rune) {
+	if s == nil {
+		_, _ = io.WriteString(f, "<nil>")
+		return
+	}
+	fmt.Fprintf(f, "vlenstest.Server{URL:%s}", s.URL)
+}
+
+// serve answers one request: record it, take the next fault, wait out the
+// latency, then answer with the fault or the endpoint's behaviour.
+func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
+	start := time.Now()
+	body, tooLarge := readBody(r)
+	in, badBody := decodeInput(body)
+	rec := &Request{Method: r.Method, Path: r.URL.Path, Header: redactHeader(r.Header), Input: in, Time: start}
+	fault, hasFault := s.arrive(rec)
+
+	delay := s.cfg.latency
+	if hasFault {
+		delay += fault.Delay
+	}
+	if !s.wait(r.Context(), delay) {
+		s.log(r, rec, start)
+		return
+	}
+	switch {
+	case hasFault && fault.Drop:
+		s.drop(w)
+	case hasFault && !fault.delayOnly():
+		s.writeFault(w, rec, fault)
+	default:
+		s.answer(w, r, rec, in, tooLarge, badBody)
+	}
+	s.log(r, rec, start)
+}
+
+// arrive records rec and takes the next queued fault, if any.
+func (s *Server) arrive(rec *Request) (Fault, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.requests = append(s.requests, rec)
+	if len(s.faults) == 0 {
+		return Fault{}, false
+	}
+	f := s.faults[0]
+	s.faults = s.faults[1:]
+	rec.Fault = &f
+	return f, true
+}
+
+// wait sleeps for d, and reports false when the client went away or the
+// server closed first.
+func (s *Server) wait(ctx context.Context, d time.Duration) bool {
+	if d <= 0 {
+		return true
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-ctx.Done():
+		return false
+	case <-s.closing:
+		return false
+	}
+}
+
+// answer is the endpoint's normal behaviour, checks in the order the package
+// documentation lists.
+func (s *Server) answer(w http.ResponseWriter, r *http.Request, rec *Request, in vlens.CreateAuthSessionInput, tooLarge bool, badBody map[string][]string) {
+	if !strings.EqualFold(strings.TrimSuffix(r.URL.Path, "/"), EndpointPath) {
+		s.writeError(w, rec, http.StatusNotFound, ErrorCodeNotFound, "no such endpoint: the fake serves only POST "+EndpointPath, nil)
+		return
+	}
+	if r.Method != http.MethodPost {
+		w.Header().Set("Allow", http.MethodPost)
+		s.writeError(w, rec, http.StatusMethodNotAllowed, ErrorCodeMethodNotAllowed, "method not allowed: use POST", nil)
+		return
+	}
+	if ok, wait := s.takeRate(); !ok {
+		w.Header().Set("Retry-After", retryAfterSeconds(max(wait, time.Second)))
+		s.writeError(w, rec, http.StatusTooManyRequests, ErrorCodeRateLimited, "too many requests", nil)
+		return
+	}
+	if !s.authorized(r) {
+		s.writeError(w, rec, http.StatusUnauthorized, ErrorCodeUnauthorized, "the ApiKey header is missing or not valid", nil)
+		return
+	}
+	if tooLarge {
+		s.writeError(w, rec, http.StatusRequestEntityTooLarge, ErrorCodeRequestTooLarge, "request body too large", nil)
+		return
+	}
+	if !isJSONContentType(r.Header.Get("Content-Type")) {
+		s.writeError(w, rec, http.StatusUnsupportedMediaType, ErrorCodeUnsupportedMediaType, "Content-Type must be application/json", nil)
+		return
+	}
+	if badBody != nil {
+		s.writeError(w, rec, http.StatusBadRequest, ErrorCodeMalformedBody, "the request body is not a valid CreateAuthSessionInput", badBody)
+		return
+	}
+	if err := in.Validate(); err != nil {
+		s.writeError(w, rec, http.StatusUnprocessableEntity, ErrorCodeValidation, "one or more validation errors occurred", fieldMessages(err))
+		return
+	}
+	token := s.cfg.tokenFunc(in)
+	env := envelope{}
+	if token != "" {
+		env.Data = &token
+	}
+	s.mu.Lock()
+	if token != "" {
+		s.tokens = append(s.tokens, token)
+	}
+	rec.Status = http.StatusOK
+	s.mu.Unlock()
+	writeJSON(w, http.StatusOK, env)
+}
+
+func (s *Server) takeRate() (bool, time.Duration) {
+	if s.bucket == nil {
+		return true, 0
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.bucket.take(time.Now())
+}
+
+func (s *Server) authorized(r *http.Request) bool {
+	got := r.Header.Get("ApiKey")
+	return got != "" && subtle.ConstantTimeCompare([]byte(got), []byte(s.cfg.apiKey)) == 1
+}
+
+// drop closes the connection without answering. Where the connection cannot
+// be taken over (HTTP/2), aborting the handler resets the stream instead.
+func (s *Server) drop(w http.ResponseWriter) {
+	conn, _, err := http.NewResponseController(w).Hijack()
+	if err != nil {
+		panic(http.ErrAbortHandler)
+	}
+	conn.Close()
+}
+
+func (s *Server) writeFault(w http.ResponseWriter, rec *Request, f Fault) {
+	status := f.status()
+	if f.RetryAfter > 0 {
+		w.Header().Set("Retry-After", retryAfterSeconds(f.RetryAfter))
+	}
+	for name, values := range f.Header {
+		w.Header()[http.CanonicalHeaderKey(name)] = values
+	}
+	if f.RawBody != "" {
+		if w.Header().Get("Content-Type") == "" {
+			ct := "application/json"
+			if strings.HasPrefix(strings.TrimSpace(f.RawBody), "<") {
+				ct = "text/html; charset=utf-8"
+			}
+			w.Header().Set("Content-Type", ct)
+		}
+		s.finish(rec, status, 0)
+		w.WriteHeader(status)
+		_, _ = io.WriteString(w, f.RawBody)
+		return
+	}
+	code, message := f.ErrorCode, f.ErrorMessage
+	if code == 0 && (status < 200 || status > 299) {
+		code = faultCodeBase + status
+	}
+	if code != 0 && message == "" {
+		message = strings.ToLower(http.StatusText(status))
+	}
+	env := envelope{ErrorDescriptions: f.ErrorDescriptions}
+	if code != 0 {
+		env.ErrorCode, env.ErrorMessage = &code, &message
+	}
+	s.finish(rec, status, code)
+	writeJSON(w, status, env)
+}
+
+func (s *Server) writeError(w http.ResponseWriter, rec *Request, status, code int, message string, descriptions map[string][]string) {
+	env := envelope{ErrorCode: &code, ErrorMessage: &message}
+	if descriptions != nil {
+		env.ErrorDescriptions, _ = json.Marshal(descriptions)
+	}
+	s.finish(rec, status, code)
+	writeJSON(w, status, env)
+}
+
+// finish records the answer's status and code before it is written, so that
+// a client that has its answer sees a complete record.
+func (s *Server) finish(rec *Request, status, code int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	rec.Status, rec.ErrorCode = status, code
+}
+
+func (s *Server) log(r *http.Request, rec *Request, start time.Time) {
+	if s.cfg.logger == nil {
+		return
+	}
+	s.mu.Lock()
+	status, code, fault := rec.Status, rec.ErrorCode, rec.Fault != nil
+	s.mu.Unlock()
+	s.cfg.logger.LogAttrs(r.Context(), slog.LevelInfo, "vlenstest: request",
+		slog.String("method", r.Method),
+		slog.String("path", r.URL.Path),
+		slog.Int("status", status),
+		slog.Int("error_code", code),
+		slog.Bool("fault", fault),
+		slog.Duration("duration", time.Since(start)))
+}
+
+// envelope is Vlens's response body. Its fields are always present, null
+// when unset, as Vlens sends them.
+type envelope struct {
+	Data              *string         `json:"data"`
+	ErrorCode         *int            `json:"error_code"`
+	ErrorMessage      *string         `json:"error_message"`
+	ErrorDescriptions json.RawMessage `json:"error_descriptions"`
+}
+
+func writeJSON(w http.ResponseWriter, status int, env envelope) {
+	body, err := json.Marshal(env)
+	if err != nil {
+		// Only a Fault's ErrorDescriptions that is not JSON gets here.
+		env.ErrorDescriptions = nil
+		body, _ = json.Marshal(env)
+	}
+	if w.Header().Get("Content-Type") == "" {
+		w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	}
+	w.WriteHeader(status)
+	_, _ = w.Write(body)
+}
+
+// readBody reads the whole body, up to MaxRequestBytes; tooLarge reports a
+// body over the limit. (A plain limit rather than http.MaxBytesReader lets
+// net/http drain a moderately large rest and keep the connection.)
+func readBody(r *http.Request) (body []byte, tooLarge bool) {
+	body, _ = io.ReadAll(io.LimitReader(r.Body, MaxRequestBytes+1))
+	if len(body) > MaxRequestBytes {
+		return nil, true
+	}
+	return body, false
+}
+
+// decodeInput decodes body the way an ASP.NET backend binds it: field names
+// case-insensitive, unknown fields ignored, one JSON value only. It returns
+// what it decoded, and the problems by field when the body is not a valid
+// CreateAuthSessionInput ("$" is the body as a whole).
+func decodeInput(body []byte) (vlens.CreateAuthSessionInput, map[string][]string) {
+	var in vlens.CreateAuthSessionInput
+	if len(strings.TrimSpace(string(body))) == 0 {
+		return in, map[string][]string{"$": {"a non-empty request body is required"}}
+	}
+	dec := json.NewDecoder(strings.NewReader(string(body)))
+	err := dec.Decode(&in)
+	var typeErr *json.UnmarshalTypeError
+	switch {
+	case errors.As(err, &typeErr):
+		field := typeErr.Field
+		if field == "" {
+			field = "$"
+		}
+		return in, map[string][]string{field: {"must be " + jsonKind(typeErr.Type)}}
+	case err != nil:
+		return in, map[string][]string{"$": {"the body is not valid JSON"}}
+	case dec.Decode(new(json.RawMessage)) != io.EOF:
+		return in, map[string][]string{"$": {"the body has data after the JSON value"}}
+	}
+	return in, nil
+}
+
+// jsonKind names the JSON value a Go type decodes from.
+func jsonKind(t reflect.Type) string {
+	switch t.Kind() {
+	case reflect.String:
+		return "a string"
+	case reflect.Bool:
+		return "true or false"
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
+		return "an integer"
+	case reflect.Slice, reflect.Array:
+		return "an array"
+	default:
+		return "an object"
+	}
+}
+
+// fieldMessages turns a *vlens.ValidationError into error_descriptions.
+func fieldMessages(err error) map[string][]string {
+	out := map[string][]string{}
+	var ve *vlens.ValidationError
+	if errors.As(err, &ve) {
+		for _, f := range ve.Fields {
+			out[f.Field] = append(out[f.Field], f.Message)
+		}
+	}
+	return out
+}
+
+// isJSONContentType accepts the media types ASP.NET's JSON input formatter
+// does: application/json, text/json and application/*+json.
+func isJSONContentType(v string) bool {
+	mt, _, err := mime.ParseMediaType(v)
+	if err != nil {
+		return false
+	}
+	return mt == "application/json" || mt == "text/json" ||
+		(strings.HasPrefix(mt, "application/") && strings.HasSuffix(mt, "+json"))
+}
+
+// randomToken is the default token: TokenPrefix and 32 random hex digits.
+func randomToken(vlens.CreateAuthSessionInput) string {
+	var b [16]byte
+	_, _ = rand.Read(b[:])
+	return TokenPrefix + hex.EncodeToString(b[:])
+}
