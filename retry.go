@@ -146,7 +146,9 @@ func retryAfter(v string, now time.Time) (time.Duration, bool) {
 	if v == "" {
 		return 0, false
 	}
-	if secs, err := strconv.ParseUint(v, 10, 64); err == nil {
+	// A number of seconds too large for uint64 is still a (huge) wait, not
+	// garbage to be replaced by a short backoff.
+	if secs, err := strconv.ParseUint(v, 10, 64); err == nil || errors.Is(err, strconv.ErrRange) {
 		const maxSecs = uint64(1<<63-1) / uint64(time.Second)
 		if secs > maxSecs {
 			secs = maxSecs
