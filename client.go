@@ -299,7 +299,10 @@ func (t *attemptTransport) RoundTrip(req *http.Request) (*http.Response, error) 
 	if err == nil {
 		err = t.readBody(resp)
 	}
-	if err != nil && parent.Err() == nil && ctx.Err() != nil {
+	// The transport's response-header timeout also matches
+	// context.DeadlineExceeded; while the caller's context is alive, it is
+	// this attempt's timeout like any other.
+	if err != nil && parent.Err() == nil && (ctx.Err() != nil || errors.Is(err, context.DeadlineExceeded)) {
 		err = &attemptTimeoutError{timeout: t.timeout}
 	}
 	if t.logger != nil && st != nil {
@@ -365,6 +368,9 @@ type attemptTimeoutError struct {
 }
 
 func (e *attemptTimeoutError) Error() string {
+	if e.timeout <= 0 {
+		return "attempt timed out waiting for response headers"
+	}
 	return "attempt timed out after " + e.timeout.String()
 }
 
