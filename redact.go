@@ -107,14 +107,12 @@ func (r redactor) value(v any, changed *bool) any {
 	return v
 }
 
-// replaceFold replaces every case-insensitive occurrence of old in s.
+// replaceFold replaces every occurrence of old in s, ignoring ASCII case
+// (servers often lower- or upper-case emails). Folding ASCII letters only
+// keeps every byte offset of s and of its folded copy equal, whatever else s
+// holds (non-ASCII text, invalid UTF-8), so the match is never skipped.
 func replaceFold(s, old string) string {
-	lowerS, lowerOld := strings.ToLower(s), strings.ToLower(old)
-	if len(lowerS) != len(s) || len(lowerOld) != len(old) {
-		// Lower-casing changed byte offsets (rare non-ASCII text): fall
-		// back to exact matching rather than cut at the wrong place.
-		return strings.ReplaceAll(s, old, redacted)
-	}
+	lowerS, lowerOld := asciiLower(s), asciiLower(old)
 	if !strings.Contains(lowerS, lowerOld) {
 		return s
 	}
@@ -129,4 +127,15 @@ func replaceFold(s, old string) string {
 		b.WriteString(redacted)
 		s, lowerS = s[i+len(old):], lowerS[i+len(old):]
 	}
+}
+
+// asciiLower lower-cases the ASCII letters of s and nothing else.
+func asciiLower(s string) string {
+	b := []byte(s)
+	for i, c := range b {
+		if 'A' <= c && c <= 'Z' {
+			b[i] = c + 'a' - 'A'
+		}
+	}
+	return string(b)
 }
