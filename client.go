@@ -150,6 +150,7 @@ func attemptClient(s settings) *http.Client {
 		timeout:  s.timeout,
 		maxBytes: s.maxResponseBytes,
 		logger:   s.logger,
+		limiter:  s.limiter,
 	}
 	return &hc
 }
@@ -217,8 +218,8 @@ func (c *Client) send(ctx context.Context, body []byte, in *CreateAuthSessionInp
 
 // callError turns a failure without a usable answer into the error the
 // caller sees: the caller's context error when the context ended the call,
-// an *APIError when the SDK judged an answer unusable, and otherwise the
-// transport failure of the last attempt.
+// an *APIError when the SDK judged an answer unusable, the rate limiter's
+// refusal, and otherwise the transport failure of the last attempt.
 func (c *Client) callError(ctx context.Context, st *call, err error) error {
 	if ctxErr := ctx.Err(); ctxErr != nil {
 		return fmt.Errorf("vlens: create auth session: %w", ctxErr)
@@ -227,6 +228,10 @@ func (c *Client) callError(ctx context.Context, st *call, err error) error {
 	if errors.As(err, &apiErr) {
 		apiErr.Attempts = st.attempts
 		return apiErr
+	}
+	var limitErr *limiterError
+	if errors.As(err, &limitErr) {
+		return fmt.Errorf("vlens: create auth session: %w", limitErr)
 	}
 	return fmt.Errorf("vlens: create auth session: %d attempt(s) failed: %w", st.attempts, err)
 }
@@ -279,10 +284,19 @@ type attemptTransport struct {
 	timeout  time.Duration
 	maxBytes int64
 	logger   *slog.Logger
+	limiter  Limiter
 }
 
 func (t *attemptTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	parent := req.Context()
+	if t.limiter != nil {
+		if err := t.limiter.Wait(parent); err != nil {
+			if req.Body != nil {
+				req.Body.Close() // a RoundTripper closes the body, even unsent
+			}
+			return nil, &limiterError{err: err}
+		}
+	}
 	st := callFrom(parent)
 	if st != nil {
 		st.attempts++
@@ -376,3 +390,13 @@ func (e *attemptTimeoutError) Error() string {
 
 // Timeout reports true, as net.Error timeouts do.
 func (e *attemptTimeoutError) Timeout() bool { return true }
+
+// limiterError is a Limiter's refusal to let an attempt go out. It ends the
+// call without a retry: the limiter has already waited as long as it would.
+type limiterError struct {
+	err error
+}
+
+func (e *limiterError) Error() string { return "waiting for rate limiter: " + e.err.Error() }
+
+func (e *limiterError) Unwrap() error { return e.err }
