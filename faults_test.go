@@ -156,12 +156,25 @@ func cancelAfter(d time.Duration) func() (context.Context, context.CancelFunc) {
 	}
 }
 
-func assertRetryAfter(want time.Duration) func(*testing.T, error) {
+// apiErrorThat checks the *APIError in err with f.
+func apiErrorThat(f func(t *testing.T, apiErr *vlens.APIError)) func(*testing.T, error) {
 	return func(t *testing.T, err error) {
 		var apiErr *vlens.APIError
 		require.ErrorAs(t, err, &apiErr)
-		assert.InDelta(t, want, apiErr.RetryAfter, float64(2*time.Second), "RetryAfter")
+		f(t, apiErr)
 	}
+}
+
+func assertRetryAfter(want time.Duration) func(*testing.T, error) {
+	return apiErrorThat(func(t *testing.T, apiErr *vlens.APIError) {
+		assert.InDelta(t, want, apiErr.RetryAfter, float64(2*time.Second), "RetryAfter")
+	})
+}
+
+func retryAfterOver(d time.Duration) func(*testing.T, error) {
+	return apiErrorThat(func(t *testing.T, apiErr *vlens.APIError) {
+		assert.Greater(t, apiErr.RetryAfter, d, "RetryAfter")
+	})
 }
 
 func assertErrorIs(target error) func(*testing.T, error) {
@@ -211,12 +224,10 @@ func faultCases(stranger *faultserver.Server) []faultCase {
 			script: script(reply(429, envelopeError(429, "slow down"), "Retry-After: 1")),
 			opts:   []vlens.Option{vlens.WithMaxRetryAfter(500 * time.Millisecond)},
 			want:   gotAPIError, is: vlens.ErrRateLimited, status: 429, attempts: 1, requests: -1, within: fast,
-			check: func(t *testing.T, err error) {
-				var apiErr *vlens.APIError
-				require.ErrorAs(t, err, &apiErr)
+			check: apiErrorThat(func(t *testing.T, apiErr *vlens.APIError) {
 				assert.Equal(t, time.Second, apiErr.RetryAfter)
 				assert.Equal(t, 429, apiErr.Code)
-			}},
+			})},
 		{name: "429 Retry-After HTTP date in the past retries at once then a token",
 			script: script(reply(429, "", "Retry-After: "+time.Now().Add(-time.Hour).UTC().Format(http.TimeFormat))),
 			want:   gotToken, attempts: 2, requests: -1, within: fast},
@@ -230,37 +241,25 @@ func faultCases(stranger *faultserver.Server) []faultCase {
 		{name: "429 Retry-After huge returns at once",
 			script: script(reply(429, "", "Retry-After: 99999999999")),
 			want:   gotAPIError, is: vlens.ErrRateLimited, status: 429, attempts: 1, requests: -1, within: fast,
-			check: func(t *testing.T, err error) {
-				var apiErr *vlens.APIError
-				require.ErrorAs(t, err, &apiErr)
-				assert.Greater(t, apiErr.RetryAfter, 100*365*24*time.Hour)
-			}},
+			check: retryAfterOver(100 * 365 * 24 * time.Hour)},
 		{name: "429 Retry-After beyond uint64 returns at once",
 			script: script(reply(429, "", "Retry-After: 99999999999999999999999999999999")),
 			want:   gotAPIError, is: vlens.ErrRateLimited, status: 429, attempts: 1, requests: -1, within: fast,
-			check: func(t *testing.T, err error) {
-				var apiErr *vlens.APIError
-				require.ErrorAs(t, err, &apiErr)
-				assert.Greater(t, apiErr.RetryAfter, 100*365*24*time.Hour)
-			}},
+			check: retryAfterOver(100 * 365 * 24 * time.Hour)},
 		{name: "503 storm is retried until exhausted, envelope kept",
 			script: repeat(3, reply(503, envelopeError(77, "maintenance"))),
 			want:   gotAPIError, is: vlens.ErrServer, status: 503, attempts: 3, requests: -1, within: fast,
-			check: func(t *testing.T, err error) {
-				var apiErr *vlens.APIError
-				require.ErrorAs(t, err, &apiErr)
+			check: apiErrorThat(func(t *testing.T, apiErr *vlens.APIError) {
 				assert.Equal(t, 77, apiErr.Code)
 				assert.Equal(t, "maintenance", apiErr.Message)
-			}},
+			})},
 		{name: "non-JSON 502 is retried until exhausted, excerpt kept",
 			script: repeat(3, reply(502, "<html><body>"+huge+"</body></html>", "Content-Type: text/html")),
 			want:   gotAPIError, is: vlens.ErrServer, status: 502, attempts: 3, requests: -1, within: fast,
-			check: func(t *testing.T, err error) {
-				var apiErr *vlens.APIError
-				require.ErrorAs(t, err, &apiErr)
+			check: apiErrorThat(func(t *testing.T, apiErr *vlens.APIError) {
 				assert.True(t, strings.HasPrefix(apiErr.Message, "<html><body>xxx"), apiErr.Message)
 				assert.LessOrEqual(t, len(apiErr.Message), 512)
-			}},
+			})},
 		{name: "401 is final", script: script(reply(401, envelopeError(401, "bad key"))),
 			want: gotAPIError, is: vlens.ErrUnauthorized, status: 401, attempts: 1, requests: -1, within: fast},
 		{name: "301 to another listener is refused, stranger hears nothing", script: script(redirect(301, stranger)),
@@ -285,11 +284,9 @@ func faultCases(stranger *faultserver.Server) []faultCase {
 		{name: "envelope error on 200 is final and matches no sentinel",
 			script: script(reply(200, `{"data":"`+canaryToken+`","error_code":1234,"error_message":"tenant disabled"}`)),
 			want:   gotAPIError, status: 200, attempts: 1, requests: -1, within: fast,
-			check: func(t *testing.T, err error) {
-				var apiErr *vlens.APIError
-				require.ErrorAs(t, err, &apiErr)
+			check: apiErrorThat(func(t *testing.T, apiErr *vlens.APIError) {
 				assert.Equal(t, 1234, apiErr.Code)
-			}},
+			})},
 		{name: "2xx without a token is malformed", script: script(reply(200, `{"data":"","error_code":0}`)),
 			want: gotAPIError, is: vlens.ErrMalformedResponse, status: 200, attempts: 1, requests: -1, within: fast},
 		{name: "token after a reset and a 503", script: script(closeNow, reply(503, "")),
@@ -472,7 +469,7 @@ func runFaultCase(t *testing.T, tc faultCase, callerTransport bool) {
 		}
 	}
 	if apiErr != nil {
-		seen = append(seen, apiErr.Message, string(apiErr.Descriptions), decodedStrings(apiErr.Descriptions))
+		seen = append(seen, apiErr.Message, string(apiErr.Descriptions), decodedJSON(apiErr.Descriptions))
 		for _, fe := range apiErr.FieldErrors() {
 			seen = append(seen, fe.Field, fe.Message)
 		}
@@ -492,40 +489,16 @@ func assertNoCanary(t *testing.T, texts ...string) {
 	}
 }
 
-// decodedStrings returns every string (keys included) and number in raw
-// JSON, decoded, so that escaped echoes are seen as the caller would see
-// them.
-func decodedStrings(raw json.RawMessage) string {
-	if len(raw) == 0 {
-		return ""
-	}
+// decodedJSON prints raw JSON decoded (numbers as written), so that escaped
+// echoes are seen as the caller would see them.
+func decodedJSON(raw json.RawMessage) string {
 	d := json.NewDecoder(bytes.NewReader(raw))
 	d.UseNumber()
 	var v any
 	if d.Decode(&v) != nil {
 		return string(raw)
 	}
-	var b strings.Builder
-	var walk func(any)
-	walk = func(v any) {
-		switch v := v.(type) {
-		case string:
-			b.WriteString(v + "\n")
-		case json.Number:
-			b.WriteString(v.String() + "\n")
-		case []any:
-			for _, x := range v {
-				walk(x)
-			}
-		case map[string]any:
-			for k, x := range v {
-				b.WriteString(k + "\n")
-				walk(x)
-			}
-		}
-	}
-	walk(v)
-	return b.String()
+	return fmt.Sprint(v)
 }
 
 // lockedBuffer is a bytes.Buffer safe for the logger to write from any
