@@ -289,7 +289,7 @@ func faultCases(stranger *faultserver.Server) []faultCase {
 			})},
 		{name: "2xx without a token is malformed", script: script(reply(200, `{"data":"","error_code":0}`)),
 			want: gotAPIError, is: vlens.ErrMalformedResponse, status: 200, attempts: 1, requests: -1, within: fast},
-		{name: "token after a reset and a 503", script: script(closeNow, reply(503, "")),
+		{name: "token after a dropped connection and a 503", script: script(closeNow, reply(503, "")),
 			want: gotToken, attempts: 3, requests: -1, within: fast},
 		{name: "echoed phone, email, key and API key are redacted",
 			script: script(reply(422, `{"data":null,"error_code":9,`+
