@@ -148,6 +148,7 @@ func attemptClient(s settings) *http.Client {
 		timeout:  s.timeout,
 		maxBytes: s.maxResponseBytes,
 		logger:   s.logger,
+		limiter:  s.limiter,
 	}
 	return &hc
 }
@@ -217,8 +218,8 @@ func (c *Client) send(ctx context.Context, body []byte, in *CreateAuthSessionInp
 
 // callError turns a failure without a usable answer into the error the
 // caller sees: the caller's context error when the context ended the call,
-// an *APIError when the SDK judged an answer unusable, and otherwise the
-// transport failure of the last attempt.
+// an *APIError when the SDK judged an answer unusable, the rate limiter's
+// refusal, and otherwise the transport failure of the last attempt.
 func (c *Client) callError(ctx context.Context, st *call, err error) error {
 	if ctxErr := ctx.Err(); ctxErr != nil {
 		return fmt.Errorf("vlens: create auth session: %w", ctxErr)
@@ -227,6 +228,10 @@ func (c *Client) callError(ctx context.Context, st *call, err error) error {
 	if errors.As(err, &apiErr) {
 		apiErr.Attempts = st.attempts
 		return apiErr
+	}
+	var limitErr *limiterError
+	if errors.As(err, &limitErr) {
+		return fmt.Errorf("vlens: create auth session: %w", limitErr)
 	}
 	return fmt.Errorf("vlens: create auth session: %d attempt(s) failed: %w", st.attempts, err)
 }
@@ -279,6 +284,7 @@ type attemptTransport struct {
 	timeout  time.Duration
 	maxBytes int64
 	logger   *slog.Logger
+	limiter  Limiter
 }
 
 func (t *attemptTransport) RoundTrip(req *http.Request) (*http.Response, error) {
@@ -286,7 +292,14 @@ func (t *attemptTransport) RoundTrip(req *http.Request) (*http.Response, error) 
 	// Go's own transport checks this, but a caller's RoundTripper need not:
 	// once the caller's context has ended, nothing more may be sent.
 	if err := parent.Err(); err != nil {
+		closeBody(req)
 		return nil, err
+	}
+	if t.limiter != nil {
+		if err := t.limiter.Wait(parent); err != nil {
+			closeBody(req)
+			return nil, &limiterError{err: err}
+		}
 	}
 	st := callFrom(parent)
 	if st != nil {
@@ -304,7 +317,10 @@ func (t *attemptTransport) RoundTrip(req *http.Request) (*http.Response, error) 
 	if err == nil {
 		err = t.readBody(resp)
 	}
-	if err != nil && parent.Err() == nil && ctx.Err() != nil {
+	// The transport's response-header timeout also matches
+	// context.DeadlineExceeded; while the caller's context is alive, it is
+	// this attempt's timeout like any other.
+	if err != nil && parent.Err() == nil && (ctx.Err() != nil || errors.Is(err, context.DeadlineExceeded)) {
 		err = &attemptTimeoutError{timeout: t.timeout}
 	}
 	if t.logger != nil && st != nil {
@@ -370,8 +386,28 @@ type attemptTimeoutError struct {
 }
 
 func (e *attemptTimeoutError) Error() string {
+	if e.timeout <= 0 {
+		return "attempt timed out waiting for response headers"
+	}
 	return "attempt timed out after " + e.timeout.String()
 }
 
 // Timeout reports true, as net.Error timeouts do.
 func (e *attemptTimeoutError) Timeout() bool { return true }
+
+// limiterError is a Limiter's refusal to let an attempt go out. It ends the
+// call without a retry: the limiter has already waited as long as it would.
+type limiterError struct {
+	err error
+}
+
+func (e *limiterError) Error() string { return "waiting for rate limiter: " + e.err.Error() }
+
+func (e *limiterError) Unwrap() error { return e.err }
+
+// closeBody closes an unsent request's body, as a RoundTripper must.
+func closeBody(req *http.Request) {
+	if req.Body != nil {
+		req.Body.Close()
+	}
+}

@@ -1,6 +1,7 @@
 package vlens
 
 import (
+	"context"
 	"errors"
 	"log/slog"
 	"net/http"
@@ -38,6 +39,7 @@ type settings struct {
 	logger           *slog.Logger
 	userAgent        string
 	maxResponseBytes int64
+	limiter          Limiter
 }
 
 func defaultSettings() settings {
@@ -171,6 +173,29 @@ func WithMaxResponseBytes(n int64) Option {
 			return errors.New("vlens: WithMaxResponseBytes: must be positive")
 		}
 		s.maxResponseBytes = n
+		return nil
+	}
+}
+
+// Limiter paces the client's attempts. Wait blocks until one more request
+// may be sent or ctx ends, and returns a non-nil error when the request must
+// not be sent. A *rate.Limiter from golang.org/x/time/rate satisfies it as
+// is; a fleet of backend replicas sharing one tenant's limit plugs in a
+// limiter backed by shared state (Redis, say) with the same method.
+type Limiter interface {
+	Wait(ctx context.Context) error
+}
+
+// WithRateLimiter makes every attempt, retries included, wait on l before it
+// is sent, so that the client stays under Vlens's per-tenant rate limit
+// (10 requests/s and 60/min, per Vlens's older docs) instead of meeting 429s.
+// The wait honours the caller's context and is not part of the per-attempt
+// timeout. When Wait returns an error, the call ends at once with that error
+// (the context's error if the context ended): nothing is sent, the attempt
+// is not counted, and it is not retried. nil (the default) means no limiter.
+func WithRateLimiter(l Limiter) Option {
+	return func(s *settings) error {
+		s.limiter = l
 		return nil
 	}
 }

@@ -48,68 +48,71 @@ func (r redactor) string(s string) string {
 	return s
 }
 
-// json returns raw with every secret replaced inside its string values (and
-// numbers equal to a secret, such as a phone number echoed without its '+'),
-// keeping it valid JSON. Raw JSON that mentions no secret is returned as is.
+// json returns raw with every secret replaced inside its string values and
+// keys (and numbers equal to a secret, such as a phone number echoed without
+// its '+'), keeping it valid JSON. The values are compared decoded, since an
+// echo may be escaped ("\u002B" for '+', as .NET servers write it). Raw JSON
+// that mentions no secret is returned as is.
 func (r redactor) json(raw json.RawMessage) json.RawMessage {
-	lower := bytes.ToLower(raw)
-	found := false
-	for _, secret := range r.secrets {
-		if bytes.Contains(lower, []byte(strings.ToLower(secret))) {
-			found = true
-			break
-		}
-	}
-	if !found {
-		return raw
-	}
 	d := json.NewDecoder(bytes.NewReader(raw))
 	d.UseNumber()
 	var v any
 	if d.Decode(&v) != nil {
 		// Not JSON after all: keep it as a JSON string of the redacted text.
-		out, _ := json.Marshal(r.string(string(raw)))
-		return out
+		if s := r.string(string(raw)); s != string(raw) {
+			out, _ := json.Marshal(s)
+			return out
+		}
+		return raw
 	}
-	out, err := json.Marshal(r.value(v))
+	changed := false
+	v = r.value(v, &changed)
+	if !changed {
+		return raw
+	}
+	out, err := json.Marshal(v)
 	if err != nil {
 		return json.RawMessage(`"` + redacted + `"`)
 	}
 	return out
 }
 
-func (r redactor) value(v any) any {
+// value redacts v in place where it can, and sets *changed when it did.
+func (r redactor) value(v any, changed *bool) any {
 	switch v := v.(type) {
 	case string:
-		return r.string(v)
+		s := r.string(v)
+		if s != v {
+			*changed = true
+		}
+		return s
 	case json.Number:
 		if s := r.string(v.String()); s != v.String() {
+			*changed = true
 			return s
 		}
 		return v
 	case []any:
 		for i := range v {
-			v[i] = r.value(v[i])
+			v[i] = r.value(v[i], changed)
 		}
 		return v
 	case map[string]any:
 		out := make(map[string]any, len(v))
 		for k, x := range v {
-			out[r.string(k)] = r.value(x)
+			out[r.value(k, changed).(string)] = r.value(x, changed)
 		}
 		return out
 	}
 	return v
 }
 
-// replaceFold replaces every case-insensitive occurrence of old in s.
+// replaceFold replaces every occurrence of old in s, ignoring ASCII case
+// (servers often lower- or upper-case emails). Folding ASCII letters only
+// keeps every byte offset of s and of its folded copy equal, whatever else s
+// holds (non-ASCII text, invalid UTF-8), so the match is never skipped.
 func replaceFold(s, old string) string {
-	lowerS, lowerOld := strings.ToLower(s), strings.ToLower(old)
-	if len(lowerS) != len(s) || len(lowerOld) != len(old) {
-		// Lower-casing changed byte offsets (rare non-ASCII text): fall
-		// back to exact matching rather than cut at the wrong place.
-		return strings.ReplaceAll(s, old, redacted)
-	}
+	lowerS, lowerOld := asciiLower(s), asciiLower(old)
 	if !strings.Contains(lowerS, lowerOld) {
 		return s
 	}
@@ -124,4 +127,15 @@ func replaceFold(s, old string) string {
 		b.WriteString(redacted)
 		s, lowerS = s[i+len(old):], lowerS[i+len(old):]
 	}
+}
+
+// asciiLower lower-cases the ASCII letters of s and nothing else.
+func asciiLower(s string) string {
+	b := []byte(s)
+	for i, c := range b {
+		if 'A' <= c && c <= 'Z' {
+			b[i] = c + 'a' - 'A'
+		}
+	}
+	return string(b)
 }

@@ -87,9 +87,10 @@ func shouldRetry(resp *http.Response, err error) bool {
 
 // isTransient reports whether a transport failure may go away on its own.
 // Certificate and TLS errors do not, and neither does an answer the SDK
-// rejected (too large).
+// rejected (too large) or a rate limiter's refusal.
 func isTransient(err error) bool {
 	var (
+		limitErr    *limiterError
 		apiErr      *APIError
 		verifyErr   *tls.CertificateVerificationError
 		unknownAuth x509.UnknownAuthorityError
@@ -98,7 +99,7 @@ func isTransient(err error) bool {
 		recordErr   tls.RecordHeaderError
 	)
 	switch {
-	case errors.As(err, &apiErr), errors.As(err, &verifyErr), errors.As(err, &unknownAuth),
+	case errors.As(err, &limitErr), errors.As(err, &apiErr), errors.As(err, &verifyErr), errors.As(err, &unknownAuth),
 		errors.As(err, &hostErr), errors.As(err, &invalidErr), errors.As(err, &recordErr):
 		return false
 	}
