@@ -72,6 +72,14 @@
 // so a call cannot hang even with context.Background(). Redirects are never
 // followed, since the ApiKey header would go with them.
 //
+// # Pacing
+//
+// Vlens's older docs give a per-tenant limit of 10 requests/s and 60/min.
+// WithRateLimiter makes every attempt, retries included, wait on a Limiter
+// first. A *rate.Limiter from golang.org/x/time/rate satisfies it as is; a
+// fleet of replicas sharing one tenant's limit plugs in a limiter backed by
+// shared state (Redis, say). See ExampleWithRateLimiter.
+//
 // # Secrets
 //
 // The API key, the token, and the user's phone number, email and public key
@@ -81,7 +89,20 @@
 //
 // # Testing code that uses the client
 //
-// Point the client at an httpmock transport with WithHTTPClient, or at an
-// httptest server with WithBaseURL (plain http is allowed on loopback hosts).
-// Shorten the retry waits with WithRetryWait so tests stay fast.
+// Package vlenstest (github.com/vlens-go/vlens/vlenstest) is an in-process
+// fake of the Vlens endpoint: its Server answers like Vlens, scripts faults
+// (HTTP errors, envelope errors, Retry-After, dropped connections, delays),
+// records what it received and hands out a client already pointed at it:
+//
+//	srv := vlenstest.NewTestServer(t)
+//	srv.Enqueue(vlenstest.Fault{Status: 503})
+//	session, err := srv.Client().CreateAuthSession(ctx, input)
+//
+// For unit tests without a server, point the client at an httpmock
+// transport with WithHTTPClient, or at your own httptest server with
+// WithBaseURL (plain http is allowed on loopback hosts). Shorten the retry
+// waits with WithRetryWait so tests stay fast.
+//
+// The README and the docs folder hold longer notes: testing, the fault matrix
+// (docs/reliability.md) and benchmarks (docs/performance.md).
 package vlens

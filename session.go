@@ -3,6 +3,7 @@ package vlens
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/mail"
@@ -160,6 +161,9 @@ func (s AuthSession) LogValue() slog.Value {
 // only the token it receives, so a retried call at worst leaves an unused
 // token behind.
 func (c *Client) CreateAuthSession(ctx context.Context, in CreateAuthSessionInput) (*AuthSession, error) {
+	if ctx == nil {
+		return nil, errors.New("vlens: create auth session: nil context")
+	}
 	if err := in.Validate(); err != nil {
 		return nil, err
 	}

@@ -186,3 +186,15 @@ func TestCreateAuthSessionInputPrintsRedacted(t *testing.T) {
 		assert.NotContains(t, buf.String(), secret)
 	}
 }
+
+func TestCreateAuthSessionNilContextIsAnErrorNotAPanic(t *testing.T) {
+	t.Parallel()
+	mt, c := setup(t)
+	mt.RegisterResponder(http.MethodPost, testEndpoint, reply(200, tokenBody("tok-nil-ctx")))
+	var nilCtx context.Context
+	s, err := c.CreateAuthSession(nilCtx, validInput())
+	require.Error(t, err)
+	assert.Nil(t, s)
+	assert.Contains(t, err.Error(), "nil context")
+	assert.Zero(t, mt.GetTotalCallCount(), "nothing may be sent")
+}
