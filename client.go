@@ -203,7 +203,8 @@ func (c *Client) send(ctx context.Context, body []byte, in *CreateAuthSessionInp
 		return "", err
 	}
 	defer resp.Body.Close()
-	token, err := decodeResponse(resp.StatusCode, bufferedBytes(resp), newRedactor(c.secret.apiKey, in))
+	r := newRedactor(c.secret.apiKey, in)
+	token, err := decodeResponse(resp.StatusCode, bufferedBytes(resp), &r)
 	if err != nil {
 		var apiErr *APIError
 		if errors.As(err, &apiErr) {

@@ -50,15 +50,17 @@ func (in CreateAuthSessionInput) Validate() error {
 		bad("email", "must be a bare email address such as name@example.com")
 	}
 	if p := in.SessionPermissions; p != nil {
+		// The field name is built only for a bad ID: valid input allocates
+		// nothing here.
+		name := func(i int) string { return "sessionPermissions.allowedContractTypeIds[" + strconv.Itoa(i) + "]" }
 		for i, id := range p.AllowedContractTypeIDs {
-			name := "sessionPermissions.allowedContractTypeIds[" + strconv.Itoa(i) + "]"
 			if id <= 0 {
-				bad(name, "must be a positive contract type ID")
+				bad(name(i), "must be a positive contract type ID")
 				continue
 			}
 			for j := 0; j < i; j++ {
 				if p.AllowedContractTypeIDs[j] == id {
-					bad(name, "duplicates the ID at index "+strconv.Itoa(j))
+					bad(name(i), "duplicates the ID at index "+strconv.Itoa(j))
 					break
 				}
 			}

@@ -42,7 +42,7 @@ const maxErrorBodyBytes = 512
 // decodeResponse turns one complete answer into a token or an *APIError. It
 // is the single place that knows the envelope's rules. The redactor removes
 // the caller's data from anything copied out of the body.
-func decodeResponse(status int, body []byte, r redactor) (string, error) {
+func decodeResponse(status int, body []byte, r *redactor) (string, error) {
 	ok := status >= 200 && status <= 299
 	var env envelope
 	isEnvelope := looksLikeObject(body) && json.Unmarshal(body, &env) == nil
@@ -76,7 +76,7 @@ func decodeResponse(status int, body []byte, r redactor) (string, error) {
 
 // bodyExcerpt keeps at most maxErrorBodyBytes of a non-envelope error body,
 // redacted before it is cut so that no half of a secret survives.
-func bodyExcerpt(status int, body []byte, r redactor) string {
+func bodyExcerpt(status int, body []byte, r *redactor) string {
 	if status >= 300 && status <= 399 {
 		return "redirect refused; the SDK never follows redirects"
 	}
