@@ -11,7 +11,9 @@ import (
 	"net/http"
 	"net/url"
 	"runtime"
+	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/hashicorp/go-retryablehttp"
@@ -320,43 +322,106 @@ func (t *attemptTransport) RoundTrip(req *http.Request) (*http.Response, error) 
 	return resp, nil
 }
 
-// readBody replaces resp.Body with its full contents in memory, or closes it
-// and returns why it could not be read.
+// readBody replaces resp.Body with its full contents in a pooled buffer, or
+// closes it and returns why it could not be read.
 func (t *attemptTransport) readBody(resp *http.Response) error {
 	body := resp.Body
 	defer body.Close()
-	data, err := io.ReadAll(io.LimitReader(body, t.maxBytes+1))
+	buf := getResponseBuffer()
+	tooLarge, err := buf.readFrom(body, t.maxBytes)
+	if err != nil || tooLarge {
+		putResponseBuffer(buf)
+	}
 	if err != nil {
 		return fmt.Errorf("reading response body: %w", err)
 	}
-	if int64(len(data)) > t.maxBytes {
+	if tooLarge {
 		// Closing unread costs this one connection; draining an answer of
 		// unknown size could cost far more.
 		return &APIError{
 			StatusCode: resp.StatusCode,
-			Message:    fmt.Sprintf("response body exceeds %d bytes", t.maxBytes),
+			Message:    "response body exceeds " + strconv.FormatInt(t.maxBytes, 10) + " bytes",
 			kind:       ErrResponseTooLarge,
 		}
 	}
-	resp.Body = &bufferedBody{Reader: bytes.NewReader(data), data: data}
+	b := &bufferedBody{buf: buf}
+	b.Reset(buf.data)
+	resp.Body = b
 	return nil
 }
 
-// bufferedBody is a response body already read into memory.
+// bufferedBody is a response body already read into a pooled buffer. The
+// first Close returns the buffer to the pool; nothing may keep a reference
+// to the bytes after that (decoding copies what it keeps).
 type bufferedBody struct {
-	*bytes.Reader
-	data []byte
+	bytes.Reader
+	buf *responseBuffer
 }
 
-func (*bufferedBody) Close() error { return nil }
+func (b *bufferedBody) Close() error {
+	if b.buf != nil {
+		b.Reset(nil)
+		putResponseBuffer(b.buf)
+		b.buf = nil
+	}
+	return nil
+}
 
-// bufferedBytes returns the body attemptTransport read.
+// bufferedBytes returns the body attemptTransport read. It is valid until
+// the body is closed.
 func bufferedBytes(resp *http.Response) []byte {
-	if b, ok := resp.Body.(*bufferedBody); ok {
-		return b.data
+	if b, ok := resp.Body.(*bufferedBody); ok && b.buf != nil {
+		return b.buf.data
 	}
 	data, _ := io.ReadAll(resp.Body)
 	return data
+}
+
+// responseBuffer is a reusable buffer that response bodies are read into.
+type responseBuffer struct {
+	data []byte
+}
+
+// maxPooledBuffer keeps an occasional large answer from pinning its buffer
+// in the pool.
+const maxPooledBuffer = 64 << 10
+
+var responseBuffers = sync.Pool{New: func() any { return &responseBuffer{data: make([]byte, 0, 1024)} }}
+
+func getResponseBuffer() *responseBuffer { return responseBuffers.Get().(*responseBuffer) }
+
+func putResponseBuffer(b *responseBuffer) {
+	if cap(b.data) > maxPooledBuffer {
+		return
+	}
+	b.data = b.data[:0]
+	responseBuffers.Put(b)
+}
+
+// readFrom reads r to its end into b, reading at most one byte more than
+// limit; tooLarge reports that r held more than limit bytes.
+func (b *responseBuffer) readFrom(r io.Reader, limit int64) (tooLarge bool, err error) {
+	b.data = b.data[:0]
+	for {
+		if int64(len(b.data)) > limit {
+			return true, nil
+		}
+		if len(b.data) == cap(b.data) {
+			b.data = append(b.data, 0)[:len(b.data)]
+		}
+		free := b.data[len(b.data):cap(b.data)]
+		if rest := limit + 1 - int64(len(b.data)); int64(len(free)) > rest {
+			free = free[:rest]
+		}
+		n, err := r.Read(free)
+		b.data = b.data[:len(b.data)+n]
+		if err == io.EOF {
+			return int64(len(b.data)) > limit, nil
+		}
+		if err != nil {
+			return false, err
+		}
+	}
 }
 
 // attemptTimeoutError is an attempt that ran past the per-attempt timeout
