@@ -37,7 +37,6 @@ const createAuthSessionPath = "/api/IdentityUserSession/CreateAuthSession"
 // Printing a Client (fmt's verbs) never shows the API key.
 type Client struct {
 	endpoint      string
-	userAgent     string
 	maxRetries    int
 	retryWaitMin  time.Duration
 	retryWaitMax  time.Duration
@@ -49,8 +48,18 @@ type Client struct {
 	secret *clientSecret
 }
 
+// clientSecret holds what carries the API key: the key itself and the
+// request every call copies (method, URL and headers are built once, not
+// per call).
 type clientSecret struct {
-	apiKey string
+	apiKey  string
+	request *http.Request
+	// shareHeader reports whether calls may share request.Header. They may
+	// when the SDK built the whole stack below Do, none of which writes to
+	// a request's headers; a caller's client may have a cookie jar (which
+	// adds to them) or a transport that does, so each call then gets its
+	// own header map.
+	shareHeader bool
 }
 
 // NewClient returns a client that authenticates with apiKey, the static
@@ -85,18 +94,61 @@ func NewClient(apiKey string, opts ...Option) (*Client, error) {
 	if s.userAgent != "" {
 		ua += " " + s.userAgent
 	}
+	tmpl, err := newRequestTemplate(base+createAuthSessionPath, apiKey, ua)
+	if err != nil {
+		return nil, err
+	}
 	c := &Client{
 		endpoint:      base + createAuthSessionPath,
-		userAgent:     ua,
 		maxRetries:    s.maxRetries,
 		retryWaitMin:  s.retryWaitMin,
 		retryWaitMax:  s.retryWaitMax,
 		maxRetryAfter: s.maxRetryAfter,
 		logger:        s.logger,
-		secret:        &clientSecret{apiKey: apiKey},
+		secret: &clientSecret{
+			apiKey:      apiKey,
+			request:     tmpl,
+			shareHeader: s.httpClient == nil,
+		},
 	}
 	c.http = c.newRetryClient(attemptClient(s))
 	return c, nil
+}
+
+// newRequestTemplate builds the request that each call copies and gives its
+// own context and body.
+func newRequestTemplate(endpoint, apiKey, userAgent string) (*http.Request, error) {
+	req, err := http.NewRequest(http.MethodPost, endpoint, nil)
+	if err != nil {
+		return nil, errors.New("vlens: base URL does not parse")
+	}
+	// With Host empty the transport takes the host from URL, and
+	// http.Client skips the URL copy it makes per call when Host is set.
+	req.Host = ""
+	req.Header.Set("ApiKey", apiKey)
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Accept", "application/json")
+	req.Header.Set("User-Agent", userAgent)
+	return req, nil
+}
+
+// newRequest returns the request for one call, with ctx as its context and
+// body as its body. Its URL, and its header values, are the template's:
+// nothing below retryablehttp's Do modifies them.
+func (c *Client) newRequest(ctx context.Context, body []byte) (*retryablehttp.Request, error) {
+	tmpl := c.secret.request
+	req := tmpl.WithContext(ctx)
+	if !c.secret.shareHeader {
+		req.Header = make(http.Header, len(tmpl.Header))
+		for k, v := range tmpl.Header {
+			req.Header[k] = v[:len(v):len(v)]
+		}
+	}
+	rreq := &retryablehttp.Request{Request: req}
+	if err := rreq.SetBody(body); err != nil {
+		return nil, err
+	}
+	return rreq, nil
 }
 
 // checkBaseURL enforces WithBaseURL's rules and returns the URL as
@@ -189,14 +241,10 @@ func (c *Client) GoString() string { return fmt.Sprint(c) }
 // error. in is used only to redact the caller's data out of errors.
 func (c *Client) send(ctx context.Context, body []byte, in *CreateAuthSessionInput) (string, error) {
 	st := &call{client: c, start: time.Now()}
-	req, err := retryablehttp.NewRequestWithContext(context.WithValue(ctx, callKey{}, st), http.MethodPost, c.endpoint, body)
+	req, err := c.newRequest(context.WithValue(ctx, callKey{}, st), body)
 	if err != nil {
 		return "", fmt.Errorf("vlens: create auth session: building request: %w", err)
 	}
-	req.Header.Set("ApiKey", c.secret.apiKey)
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("Accept", "application/json")
-	req.Header.Set("User-Agent", c.userAgent)
 
 	resp, err := c.http.Do(req)
 	if err != nil {

@@ -11,6 +11,7 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"net/http/cookiejar"
 	"net/http/httptest"
 	"strconv"
 	"strings"
@@ -318,4 +319,79 @@ func TestLazyRedactorStillRedacts(t *testing.T) {
 		assert.NotContains(t, string(apiErr.Descriptions), secret)
 		assert.NotContains(t, err.Error(), secret)
 	}
+}
+
+// TestHeadersWithCookieJar checks that concurrent calls through a caller's
+// client with a cookie jar (which adds to each request's headers) do not
+// share a header map: run it with -race.
+func TestHeadersWithCookieJar(t *testing.T) {
+	t.Parallel()
+	var cookies atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if got := r.Header.Values("Cookie"); len(got) == 1 && got[0] == "s=1" {
+			cookies.Add(1)
+		}
+		assert.Equal(t, benchAPIKey, r.Header.Get("ApiKey"))
+		assert.Equal(t, "application/json", r.Header.Get("Content-Type"))
+		assert.Equal(t, "application/json", r.Header.Get("Accept"))
+		assert.True(t, strings.HasPrefix(r.Header.Get("User-Agent"), "vlens-go/"))
+		http.SetCookie(w, &http.Cookie{Name: "s", Value: "1"})
+		_, _ = io.WriteString(w, tokenEnvelope("tok"))
+	}))
+	t.Cleanup(srv.Close)
+	jar, err := cookiejar.New(nil)
+	require.NoError(t, err)
+	hc := &http.Client{Jar: jar}
+	c, err := NewClient(benchAPIKey, WithBaseURL(srv.URL), WithHTTPClient(hc))
+	require.NoError(t, err)
+	_, err = c.CreateAuthSession(context.Background(), benchInput) // sets the cookie
+	require.NoError(t, err)
+
+	var wg sync.WaitGroup
+	for g := 0; g < 8; g++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := 0; i < 20; i++ {
+				_, err := c.CreateAuthSession(context.Background(), benchInput)
+				assert.NoError(t, err)
+			}
+		}()
+	}
+	wg.Wait()
+	assert.EqualValues(t, 160, cookies.Load(), "each request carries the cookie once")
+	tmpl := c.secret.request
+	assert.Empty(t, tmpl.Header.Values("Cookie"), "the template is never modified")
+	assert.Len(t, tmpl.Header, 4)
+}
+
+// TestDefaultStackSharesHeadersSafely runs concurrent calls through the
+// SDK's own transport, where calls share one header map: run it with -race.
+func TestDefaultStackSharesHeadersSafely(t *testing.T) {
+	t.Parallel()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		assert.Equal(t, benchAPIKey, r.Header.Get("ApiKey"))
+		assert.Equal(t, "application/json", r.Header.Get("Accept"))
+		assert.Equal(t, createAuthSessionPath, r.URL.Path)
+		_, _ = io.WriteString(w, tokenEnvelope("tok"))
+	}))
+	t.Cleanup(srv.Close)
+	c, err := NewClient(benchAPIKey, WithBaseURL(srv.URL))
+	require.NoError(t, err)
+	require.True(t, c.secret.shareHeader)
+
+	var wg sync.WaitGroup
+	for g := 0; g < 8; g++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := 0; i < 20; i++ {
+				s, err := c.CreateAuthSession(context.Background(), benchInput)
+				if assert.NoError(t, err) {
+					assert.Equal(t, "tok", s.Token)
+				}
+			}
+		}()
+	}
+	wg.Wait()
 }
