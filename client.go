@@ -132,12 +132,12 @@ func newRequestTemplate(endpoint, apiKey, userAgent string) (*http.Request, erro
 	return req, nil
 }
 
-// newRequest returns the request for one call, with ctx as its context and
+// newRequest returns the request for one call, with st as its context and
 // body as its body. Its URL, and its header values, are the template's:
 // nothing below retryablehttp's Do modifies them.
-func (c *Client) newRequest(ctx context.Context, body []byte) (*retryablehttp.Request, error) {
+func (c *Client) newRequest(st *call) (*retryablehttp.Request, error) {
 	tmpl := c.secret.request
-	req := tmpl.WithContext(ctx)
+	req := tmpl.WithContext(st)
 	if !c.secret.shareHeader {
 		req.Header = make(http.Header, len(tmpl.Header))
 		for k, v := range tmpl.Header {
@@ -145,7 +145,7 @@ func (c *Client) newRequest(ctx context.Context, body []byte) (*retryablehttp.Re
 		}
 	}
 	rreq := &retryablehttp.Request{Request: req}
-	if err := rreq.SetBody(body); err != nil {
+	if err := rreq.SetBody(retryablehttp.ReaderFunc(st.requestBody)); err != nil {
 		return nil, err
 	}
 	return rreq, nil
@@ -237,23 +237,21 @@ func (c *Client) String() string { return fmt.Sprint(c) }
 // GoString describes the client with its API key redacted, for %#v.
 func (c *Client) GoString() string { return fmt.Sprint(c) }
 
-// send posts body with retries and turns the answer into a token or a typed
-// error. in is used only to redact the caller's data out of errors.
-func (c *Client) send(ctx context.Context, body []byte, in *CreateAuthSessionInput) (string, error) {
-	st := &call{client: c, start: time.Now()}
-	req, err := c.newRequest(context.WithValue(ctx, callKey{}, st), body)
+// send posts st's body with retries and turns the answer into a token or a
+// typed error.
+func (c *Client) send(st *call) (string, error) {
+	req, err := c.newRequest(st)
 	if err != nil {
 		return "", fmt.Errorf("vlens: create auth session: building request: %w", err)
 	}
-
 	resp, err := c.http.Do(req)
 	if err != nil {
-		err = c.callError(ctx, st, err)
-		c.logDone(ctx, st, 0, err)
+		err = c.callError(st, err)
+		c.logDone(st, 0, err)
 		return "", err
 	}
 	defer resp.Body.Close()
-	r := newRedactor(c.secret.apiKey, in)
+	r := newRedactor(c.secret.apiKey, &st.in)
 	token, err := decodeResponse(resp.StatusCode, bufferedBytes(resp), &r)
 	if err != nil {
 		var apiErr *APIError
@@ -262,7 +260,7 @@ func (c *Client) send(ctx context.Context, body []byte, in *CreateAuthSessionInp
 			apiErr.RetryAfter = retryAfterHeader(resp, time.Now())
 		}
 	}
-	c.logDone(ctx, st, resp.StatusCode, err)
+	c.logDone(st, resp.StatusCode, err)
 	return token, err
 }
 
@@ -270,8 +268,8 @@ func (c *Client) send(ctx context.Context, body []byte, in *CreateAuthSessionInp
 // caller sees: the caller's context error when the context ended the call,
 // an *APIError when the SDK judged an answer unusable, and otherwise the
 // transport failure of the last attempt.
-func (c *Client) callError(ctx context.Context, st *call, err error) error {
-	if ctxErr := ctx.Err(); ctxErr != nil {
+func (c *Client) callError(st *call, err error) error {
+	if ctxErr := st.Err(); ctxErr != nil {
 		return fmt.Errorf("vlens: create auth session: %w", ctxErr)
 	}
 	var apiErr *APIError
@@ -282,7 +280,7 @@ func (c *Client) callError(ctx context.Context, st *call, err error) error {
 	return fmt.Errorf("vlens: create auth session: %d attempt(s) failed: %w", st.attempts, err)
 }
 
-func (c *Client) logDone(ctx context.Context, st *call, status int, err error) {
+func (c *Client) logDone(st *call, status int, err error) {
 	if c.logger == nil {
 		return
 	}
@@ -292,30 +290,86 @@ func (c *Client) logDone(ctx context.Context, st *call, status int, err error) {
 		slog.Duration("duration", time.Since(st.start)),
 	}
 	if err == nil {
-		c.logger.LogAttrs(ctx, slog.LevelDebug, "vlens: session created", attrs...)
+		c.logger.LogAttrs(st, slog.LevelDebug, "vlens: session created", attrs...)
 		return
 	}
 	var apiErr *APIError
 	if errors.As(err, &apiErr) {
 		attrs = append(attrs, slog.Int("error_code", apiErr.Code))
 	}
-	c.logger.LogAttrs(ctx, slog.LevelWarn, "vlens: create auth session failed", attrs...)
+	c.logger.LogAttrs(st, slog.LevelWarn, "vlens: create auth session failed", attrs...)
 }
 
-// call is one CreateAuthSession call's state, carried in the request context
-// so that the shared retry hooks can see it.
+// call is one CreateAuthSession call's state. It is also the context of the
+// call's request: the caller's context, plus this state as a value that the
+// shared retry hooks and the attempt transport look up. Being both saves a
+// context.WithValue per call.
 type call struct {
-	client   *Client
+	context.Context // the caller's
+
+	client *Client
+	// in is the caller's input: it is marshalled from here and, on the
+	// error path, redacted out of Vlens's answer.
+	in CreateAuthSessionInput
+	// body is in marshalled, sent unchanged on every attempt.
+	body     []byte
 	start    time.Time
 	attempts int
+
+	// bodies counts the readers requestBody has handed out; reader is the
+	// one it reuses.
+	bodies int
+	reader requestReader
 }
 
 type callKey struct{}
 
+// Value returns the call for callKey and asks the caller's context for
+// anything else.
+func (st *call) Value(key any) any {
+	if key == (callKey{}) {
+		return st
+	}
+	return st.Context.Value(key)
+}
+
+// String names the context (for context's own String methods) without the
+// call's data, which holds the user's phone number and email.
+func (st *call) String() string { return "vlens.call" }
+
+// Format prints only the context's name, for every verb.
+func (st *call) Format(f fmt.State, _ rune) { _, _ = io.WriteString(f, st.String()) }
+
 func callFrom(ctx context.Context) *call {
+	if st, ok := ctx.(*call); ok {
+		return st
+	}
 	st, _ := ctx.Value(callKey{}).(*call)
 	return st
 }
+
+// requestBody is the retryablehttp.ReaderFunc the request body is read from.
+// retryablehttp calls it once to measure the body and then once per attempt.
+// Those first two calls share the reader kept in st; later ones (retries,
+// and replays through Request.GetBody) each get a new reader over the same
+// bytes, because the connection of an earlier attempt may still be reading
+// its reader.
+func (st *call) requestBody() (io.Reader, error) {
+	st.bodies++
+	if st.bodies <= 2 {
+		st.reader.Reset(st.body)
+		return &st.reader, nil
+	}
+	r := new(requestReader)
+	r.Reset(st.body)
+	return r, nil
+}
+
+// requestReader reads a request body from memory. Close does nothing: the
+// bytes stay valid for later attempts.
+type requestReader struct{ bytes.Reader }
+
+func (*requestReader) Close() error { return nil }
 
 // attemptTransport makes one attempt: it bounds the attempt with the
 // per-attempt timeout and reads the whole body (within the size limit) before
@@ -340,7 +394,7 @@ func (t *attemptTransport) RoundTrip(req *http.Request) (*http.Response, error) 
 	}
 	start := time.Now()
 	ctx := parent
-	if t.timeout > 0 {
+	if t.timeout > 0 && !endsWithin(parent, start, t.timeout) {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(parent, t.timeout)
 		defer cancel()
@@ -368,6 +422,14 @@ func (t *attemptTransport) RoundTrip(req *http.Request) (*http.Response, error) 
 		return nil, err
 	}
 	return resp, nil
+}
+
+// endsWithin reports whether ctx's deadline comes no later than d after now:
+// the caller's context then ends the attempt first, and an attempt timer
+// would never fire.
+func endsWithin(ctx context.Context, now time.Time, d time.Duration) bool {
+	deadline, ok := ctx.Deadline()
+	return ok && !deadline.After(now.Add(d))
 }
 
 // readBody replaces resp.Body with its full contents in a pooled buffer, or

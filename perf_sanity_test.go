@@ -6,9 +6,11 @@ package vlens
 // timeout. They use in-memory transports or loopback servers only.
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/cookiejar"
@@ -299,28 +301,6 @@ func TestLargeResponseGrowsBuffer(t *testing.T) {
 	}
 }
 
-// TestLazyRedactorStillRedacts checks the error path after the redactor
-// became lazy: echoes of the caller's data are still replaced.
-func TestLazyRedactorStillRedacts(t *testing.T) {
-	t.Parallel()
-	in := CreateAuthSessionInput{PhoneNumber: "+201234567890", Email: "user@example.com"}
-	rt := roundTripFunc(func(req *http.Request) (*http.Response, error) {
-		return envelopeResponse(req, http.StatusUnprocessableEntity,
-			`{"data":null,"error_code":7,"error_message":"bad +201234567890 / USER@example.com",`+
-				`"error_descriptions":{"email":["user@example.com is taken"],"phone":201234567890}}`), nil
-	})
-	c := newSanityClient(t, rt)
-	_, err := c.CreateAuthSession(context.Background(), in)
-	var apiErr *APIError
-	require.ErrorAs(t, err, &apiErr)
-	assert.Equal(t, 7, apiErr.Code)
-	assert.Equal(t, "bad [redacted] / [redacted]", apiErr.Message)
-	for _, secret := range []string{"201234567890", "user@example.com", "USER@"} {
-		assert.NotContains(t, string(apiErr.Descriptions), secret)
-		assert.NotContains(t, err.Error(), secret)
-	}
-}
-
 // TestHeadersWithCookieJar checks that concurrent calls through a caller's
 // client with a cookie jar (which adds to each request's headers) do not
 // share a header map: run it with -race.
@@ -394,4 +374,54 @@ func TestDefaultStackSharesHeadersSafely(t *testing.T) {
 		}()
 	}
 	wg.Wait()
+}
+
+func TestCallContextPrintsNoUserData(t *testing.T) {
+	t.Parallel()
+	var printed string
+	rt := roundTripFunc(func(req *http.Request) (*http.Response, error) {
+		printed = fmtContext(req.Context())
+		return envelopeResponse(req, http.StatusOK, tokenEnvelope("tok")), nil
+	})
+	c := newSanityClient(t, rt)
+	_, err := c.CreateAuthSession(context.Background(), benchInput)
+	require.NoError(t, err)
+	assert.Contains(t, printed, "vlens.call")
+	for _, secret := range []string{benchInput.PhoneNumber, "201234567890", benchAPIKey} {
+		assert.NotContains(t, printed, secret)
+		assert.NotContains(t, printed, fmt.Sprintf("%x", secret))
+		assert.NotContains(t, printed, fmt.Sprintf("% x", secret))
+	}
+}
+
+// fmtContext prints a context the way a careless transport might log it.
+func fmtContext(ctx context.Context) string {
+	var b bytes.Buffer
+	for _, verb := range []string{"%v", "%+v", "%#v", "%s", "%d", "%x"} {
+		b.WriteString(fmt.Sprintf(verb, ctx))
+		b.WriteString(fmt.Sprintf(verb, context.WithValue(ctx, callKey{}, nil)))
+	}
+	return b.String()
+}
+
+// TestLazyRedactorStillRedacts checks the error path after the redactor
+// became lazy: echoes of the caller's data are still replaced.
+func TestLazyRedactorStillRedacts(t *testing.T) {
+	t.Parallel()
+	in := CreateAuthSessionInput{PhoneNumber: "+201234567890", Email: "user@example.com"}
+	rt := roundTripFunc(func(req *http.Request) (*http.Response, error) {
+		return envelopeResponse(req, http.StatusUnprocessableEntity,
+			`{"data":null,"error_code":7,"error_message":"bad +201234567890 / USER@example.com",`+
+				`"error_descriptions":{"email":["user@example.com is taken"],"phone":201234567890}}`), nil
+	})
+	c := newSanityClient(t, rt)
+	_, err := c.CreateAuthSession(context.Background(), in)
+	var apiErr *APIError
+	require.ErrorAs(t, err, &apiErr)
+	assert.Equal(t, 7, apiErr.Code)
+	assert.Equal(t, "bad [redacted] / [redacted]", apiErr.Message)
+	for _, secret := range []string{"201234567890", "user@example.com", "USER@"} {
+		assert.NotContains(t, string(apiErr.Descriptions), secret)
+		assert.NotContains(t, err.Error(), secret)
+	}
 }

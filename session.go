@@ -8,6 +8,7 @@ import (
 	"net/mail"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // CreateAuthSessionInput identifies the user a session is for and what the
@@ -165,11 +166,13 @@ func (c *Client) CreateAuthSession(ctx context.Context, in CreateAuthSessionInpu
 	if err := in.Validate(); err != nil {
 		return nil, err
 	}
-	body, err := json.Marshal(in)
+	st := &call{Context: ctx, client: c, in: in, start: time.Now()}
+	body, err := json.Marshal(&st.in) // a pointer: no second copy of the input
 	if err != nil {
 		return nil, fmt.Errorf("vlens: create auth session: encoding request: %w", err)
 	}
-	token, err := c.send(ctx, body, &in)
+	st.body = body
+	token, err := c.send(st)
 	if err != nil {
 		return nil, err
 	}
