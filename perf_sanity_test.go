@@ -425,3 +425,19 @@ func TestLazyRedactorStillRedacts(t *testing.T) {
 		assert.NotContains(t, err.Error(), secret)
 	}
 }
+
+func TestEnvelopeWithoutTokenIsMalformed(t *testing.T) {
+	t.Parallel()
+	for _, body := range []string{
+		`{"data":null,"error_code":null}`,
+		`{"data":"","error_code":0}`,
+		`{"error_code":null}`,
+		`{"data":42}`,
+	} {
+		rt := roundTripFunc(func(req *http.Request) (*http.Response, error) {
+			return envelopeResponse(req, http.StatusOK, body), nil
+		})
+		_, err := newSanityClient(t, rt).CreateAuthSession(context.Background(), benchInput)
+		assert.ErrorIs(t, err, ErrMalformedResponse, body)
+	}
+}

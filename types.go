@@ -25,7 +25,7 @@ type SessionPermissions struct {
 // envelope is Vlens's response body for every endpoint:
 // {data, error_code, error_message, error_descriptions}.
 type envelope struct {
-	Data              *string         `json:"data"`
+	Data              string          `json:"data"` // null, absent and "" all mean no token
 	ErrorCode         *int            `json:"error_code"`
 	ErrorMessage      *string         `json:"error_message"`
 	ErrorDescriptions json.RawMessage `json:"error_descriptions"`
@@ -50,10 +50,10 @@ func decodeResponse(status int, body []byte, r *redactor) (string, error) {
 	case ok && !isEnvelope:
 		return "", &APIError{StatusCode: status, Message: "response body is not a JSON envelope", kind: ErrMalformedResponse}
 	case ok && !env.failed():
-		if env.Data == nil || *env.Data == "" {
+		if env.Data == "" {
 			return "", &APIError{StatusCode: status, Message: "response envelope carries no token", kind: ErrMalformedResponse}
 		}
-		return *env.Data, nil
+		return env.Data, nil
 	case isEnvelope:
 		e := &APIError{StatusCode: status}
 		if env.ErrorCode != nil {
