@@ -12,6 +12,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
@@ -440,4 +441,43 @@ func TestEnvelopeWithoutTokenIsMalformed(t *testing.T) {
 		_, err := newSanityClient(t, rt).CreateAuthSession(context.Background(), benchInput)
 		assert.ErrorIs(t, err, ErrMalformedResponse, body)
 	}
+}
+
+// writeCountingConn counts the writes a client makes on a connection.
+type writeCountingConn struct {
+	net.Conn
+	writes *atomic.Int64
+}
+
+func (c writeCountingConn) Write(p []byte) (int, error) {
+	c.writes.Add(1)
+	return c.Conn.Write(p)
+}
+
+// TestRequestIsOneWrite checks that headers and body leave in one write:
+// net/http flushes the headers separately unless it recognises the body as
+// in memory, which would cost a TCP packet per request.
+func TestRequestIsOneWrite(t *testing.T) {
+	t.Parallel()
+	srv := httptest.NewServer(envelopeHandler(http.StatusOK, []byte(tokenEnvelope("tok"))))
+	t.Cleanup(srv.Close)
+	var writes atomic.Int64
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	t.Cleanup(tr.CloseIdleConnections)
+	var d net.Dialer
+	tr.DialContext = func(ctx context.Context, network, addr string) (net.Conn, error) {
+		conn, err := d.DialContext(ctx, network, addr)
+		if err != nil {
+			return nil, err
+		}
+		return writeCountingConn{Conn: conn, writes: &writes}, nil
+	}
+	c, err := NewClient(benchAPIKey, WithBaseURL(srv.URL), WithHTTPClient(&http.Client{Transport: tr}))
+	require.NoError(t, err)
+	const calls = 10
+	for i := 0; i < calls; i++ {
+		_, err := c.CreateAuthSession(context.Background(), benchInput)
+		require.NoError(t, err)
+	}
+	assert.EqualValues(t, calls, writes.Load(), "one write per request")
 }
