@@ -11,7 +11,9 @@ import (
 	"net/http"
 	"net/url"
 	"runtime"
+	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/hashicorp/go-retryablehttp"
@@ -35,18 +37,31 @@ const createAuthSessionPath = "/api/IdentityUserSession/CreateAuthSession"
 // Printing a Client (fmt's verbs) never shows the API key.
 type Client struct {
 	endpoint      string
-	userAgent     string
 	maxRetries    int
 	retryWaitMin  time.Duration
 	retryWaitMax  time.Duration
 	maxRetryAfter time.Duration
 	logger        *slog.Logger
 	http          *retryablehttp.Client
-	// apiKey returns the tenant's API key. It is a function rather than a
-	// string (or a pointer to one) because fmt prints a function as an
-	// address under every verb, so no way of printing a Client, even a
-	// copied value nested in an unexported field, can reach the key.
-	apiKey func() string
+	// secret returns what carries the API key. It is a function rather than
+	// a pointer because fmt prints a function as an address under every
+	// verb, so no way of printing a Client, even a copied value nested in an
+	// unexported field, can reach the key.
+	secret func() *clientSecret
+}
+
+// clientSecret holds what carries the API key: the key itself and the
+// request every call copies (method, URL and headers are built once, not
+// per call).
+type clientSecret struct {
+	apiKey  string
+	request *http.Request
+	// shareHeader reports whether calls may share request.Header. They may
+	// when the SDK built the whole stack below Do, none of which writes to
+	// a request's headers; a caller's client may have a cookie jar (which
+	// adds to them) or a transport that does, so each call then gets its
+	// own header map.
+	shareHeader bool
 }
 
 // NewClient returns a client that authenticates with apiKey, the static
@@ -81,18 +96,59 @@ func NewClient(apiKey string, opts ...Option) (*Client, error) {
 	if s.userAgent != "" {
 		ua += " " + s.userAgent
 	}
+	tmpl, err := newRequestTemplate(base+createAuthSessionPath, apiKey, ua)
+	if err != nil {
+		return nil, err
+	}
 	c := &Client{
 		endpoint:      base + createAuthSessionPath,
-		userAgent:     ua,
 		maxRetries:    s.maxRetries,
 		retryWaitMin:  s.retryWaitMin,
 		retryWaitMax:  s.retryWaitMax,
 		maxRetryAfter: s.maxRetryAfter,
 		logger:        s.logger,
-		apiKey:        func() string { return apiKey },
 	}
+	secret := &clientSecret{apiKey: apiKey, request: tmpl, shareHeader: s.httpClient == nil}
+	c.secret = func() *clientSecret { return secret }
 	c.http = c.newRetryClient(attemptClient(s))
 	return c, nil
+}
+
+// newRequestTemplate builds the request that each call copies and gives its
+// own context and body.
+func newRequestTemplate(endpoint, apiKey, userAgent string) (*http.Request, error) {
+	req, err := http.NewRequest(http.MethodPost, endpoint, nil)
+	if err != nil {
+		return nil, errors.New("vlens: base URL does not parse")
+	}
+	// With Host empty the transport takes the host from URL, and
+	// http.Client skips the URL copy it makes per call when Host is set.
+	req.Host = ""
+	req.Header.Set("ApiKey", apiKey)
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Accept", "application/json")
+	req.Header.Set("User-Agent", userAgent)
+	return req, nil
+}
+
+// newRequest returns the request for one call, with st as its context and
+// body as its body. Its URL, and its header values, are the template's:
+// nothing below retryablehttp's Do modifies them.
+func (c *Client) newRequest(st *call) (*retryablehttp.Request, error) {
+	secret := c.secret()
+	tmpl := secret.request
+	req := tmpl.WithContext(st)
+	if !secret.shareHeader {
+		req.Header = make(http.Header, len(tmpl.Header))
+		for k, v := range tmpl.Header {
+			req.Header[k] = v[:len(v):len(v)]
+		}
+	}
+	rreq := &retryablehttp.Request{Request: req}
+	if err := rreq.SetBody(retryablehttp.ReaderFunc(st.requestBody)); err != nil {
+		return nil, err
+	}
+	return rreq, nil
 }
 
 // checkBaseURL enforces WithBaseURL's rules and returns the URL as
@@ -184,27 +240,22 @@ func (c *Client) String() string {
 // GoString describes the client with its API key redacted, for %#v.
 func (c *Client) GoString() string { return c.String() }
 
-// send posts body with retries and turns the answer into a token or a typed
-// error. in is used only to redact the caller's data out of errors.
-func (c *Client) send(ctx context.Context, body []byte, in *CreateAuthSessionInput) (string, error) {
-	st := &call{client: c, start: time.Now()}
-	req, err := retryablehttp.NewRequestWithContext(context.WithValue(ctx, callKey{}, st), http.MethodPost, c.endpoint, body)
+// send posts st's body with retries and turns the answer into a token or a
+// typed error.
+func (c *Client) send(st *call) (string, error) {
+	req, err := c.newRequest(st)
 	if err != nil {
 		return "", fmt.Errorf("vlens: create auth session: building request: %w", err)
 	}
-	req.Header.Set("ApiKey", c.apiKey())
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("Accept", "application/json")
-	req.Header.Set("User-Agent", c.userAgent)
-
 	resp, err := c.http.Do(req)
 	if err != nil {
-		err = c.callError(ctx, st, err)
-		c.logDone(ctx, st, 0, err)
+		err = c.callError(st, err)
+		c.logDone(st, 0, err)
 		return "", err
 	}
 	defer resp.Body.Close()
-	token, err := decodeResponse(resp.StatusCode, bufferedBytes(resp), newRedactor(c.apiKey(), in))
+	r := newRedactor(c.secret().apiKey, &st.in)
+	token, err := decodeResponse(resp.StatusCode, bufferedBytes(resp), &r)
 	if err != nil {
 		var apiErr *APIError
 		if errors.As(err, &apiErr) {
@@ -212,7 +263,7 @@ func (c *Client) send(ctx context.Context, body []byte, in *CreateAuthSessionInp
 			apiErr.RetryAfter = retryAfterHeader(resp, time.Now())
 		}
 	}
-	c.logDone(ctx, st, resp.StatusCode, err)
+	c.logDone(st, resp.StatusCode, err)
 	return token, err
 }
 
@@ -220,8 +271,8 @@ func (c *Client) send(ctx context.Context, body []byte, in *CreateAuthSessionInp
 // caller sees: the caller's context error when the context ended the call,
 // an *APIError when the SDK judged an answer unusable, the rate limiter's
 // refusal, and otherwise the transport failure of the last attempt.
-func (c *Client) callError(ctx context.Context, st *call, err error) error {
-	if ctxErr := ctx.Err(); ctxErr != nil {
+func (c *Client) callError(st *call, err error) error {
+	if ctxErr := st.Err(); ctxErr != nil {
 		return fmt.Errorf("vlens: create auth session: %w", ctxErr)
 	}
 	var apiErr *APIError
@@ -236,7 +287,7 @@ func (c *Client) callError(ctx context.Context, st *call, err error) error {
 	return fmt.Errorf("vlens: create auth session: %d attempt(s) failed: %w", st.attempts, err)
 }
 
-func (c *Client) logDone(ctx context.Context, st *call, status int, err error) {
+func (c *Client) logDone(st *call, status int, err error) {
 	if c.logger == nil {
 		return
 	}
@@ -246,29 +297,81 @@ func (c *Client) logDone(ctx context.Context, st *call, status int, err error) {
 		slog.Duration("duration", time.Since(st.start)),
 	}
 	if err == nil {
-		c.logger.LogAttrs(ctx, slog.LevelDebug, "vlens: session created", attrs...)
+		c.logger.LogAttrs(st, slog.LevelDebug, "vlens: session created", attrs...)
 		return
 	}
 	var apiErr *APIError
 	if errors.As(err, &apiErr) {
 		attrs = append(attrs, slog.Int("error_code", apiErr.Code))
 	}
-	c.logger.LogAttrs(ctx, slog.LevelWarn, "vlens: create auth session failed", attrs...)
+	c.logger.LogAttrs(st, slog.LevelWarn, "vlens: create auth session failed", attrs...)
 }
 
-// call is one CreateAuthSession call's state, carried in the request context
-// so that the shared retry hooks can see it.
+// call is one CreateAuthSession call's state. It is also the context of the
+// call's request: the caller's context, plus this state as a value that the
+// shared retry hooks and the attempt transport look up. Being both saves a
+// context.WithValue per call.
 type call struct {
-	client   *Client
+	context.Context // the caller's
+
+	client *Client
+	// in is the caller's input: it is marshalled from here and, on the
+	// error path, redacted out of Vlens's answer.
+	in CreateAuthSessionInput
+	// body is in marshalled, sent unchanged on every attempt.
+	body     []byte
 	start    time.Time
 	attempts int
+
+	// reader is the body reader requestBody lends the first attempt.
+	reader bytes.Reader
 }
 
 type callKey struct{}
 
+// Value returns the call for callKey and asks the caller's context for
+// anything else.
+func (st *call) Value(key any) any {
+	if key == (callKey{}) {
+		return st
+	}
+	return st.Context.Value(key)
+}
+
+// String names the context (for context's own String methods) without the
+// call's data, which holds the user's phone number and email.
+func (st *call) String() string { return "vlens.call" }
+
+// Format prints only the context's name, for every verb.
+func (st *call) Format(f fmt.State, _ rune) { _, _ = io.WriteString(f, st.String()) }
+
 func callFrom(ctx context.Context) *call {
+	if st, ok := ctx.(*call); ok {
+		return st
+	}
 	st, _ := ctx.Value(callKey{}).(*call)
 	return st
+}
+
+// requestBody is the retryablehttp.ReaderFunc the request body is read from.
+// Until the first attempt is under way (retryablehttp calls it once to
+// measure the body, which reads nothing, and once for the first attempt) it
+// hands out the reader kept in st. From then on (retries, and replays
+// through Request.GetBody) each call gets a new reader over the same bytes,
+// because the connection of an earlier attempt may still be reading its
+// reader. Keying this on st.attempts, not on how often it was called, keeps
+// it safe whatever retryablehttp's measuring does.
+//
+// The reader is a plain *bytes.Reader (retryablehttp wraps it in
+// io.NopCloser) because net/http recognises that type as in memory and
+// writes headers and body in one go; any other type costs an extra TCP
+// write per request.
+func (st *call) requestBody() (io.Reader, error) {
+	if st.attempts == 0 {
+		st.reader.Reset(st.body)
+		return &st.reader, nil
+	}
+	return bytes.NewReader(st.body), nil
 }
 
 // attemptTransport makes one attempt: it bounds the attempt with the
@@ -307,7 +410,7 @@ func (t *attemptTransport) RoundTrip(req *http.Request) (*http.Response, error) 
 	}
 	start := time.Now()
 	ctx := parent
-	if t.timeout > 0 {
+	if t.timeout > 0 && !endsWithin(parent, start, t.timeout) {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(parent, t.timeout)
 		defer cancel()
@@ -340,43 +443,114 @@ func (t *attemptTransport) RoundTrip(req *http.Request) (*http.Response, error) 
 	return resp, nil
 }
 
-// readBody replaces resp.Body with its full contents in memory, or closes it
-// and returns why it could not be read.
+// endsWithin reports whether ctx's deadline comes no later than d after now:
+// the caller's context then ends the attempt first, and an attempt timer
+// would never fire.
+func endsWithin(ctx context.Context, now time.Time, d time.Duration) bool {
+	deadline, ok := ctx.Deadline()
+	return ok && !deadline.After(now.Add(d))
+}
+
+// readBody replaces resp.Body with its full contents in a pooled buffer, or
+// closes it and returns why it could not be read.
 func (t *attemptTransport) readBody(resp *http.Response) error {
 	body := resp.Body
 	defer body.Close()
-	data, err := io.ReadAll(io.LimitReader(body, t.maxBytes+1))
+	buf := getResponseBuffer()
+	tooLarge, err := buf.readFrom(body, t.maxBytes)
+	if err != nil || tooLarge {
+		putResponseBuffer(buf)
+	}
 	if err != nil {
 		return fmt.Errorf("reading response body: %w", err)
 	}
-	if int64(len(data)) > t.maxBytes {
+	if tooLarge {
 		// Closing unread costs this one connection; draining an answer of
 		// unknown size could cost far more.
 		return &APIError{
 			StatusCode: resp.StatusCode,
-			Message:    fmt.Sprintf("response body exceeds %d bytes", t.maxBytes),
+			Message:    "response body exceeds " + strconv.FormatInt(t.maxBytes, 10) + " bytes",
 			kind:       ErrResponseTooLarge,
 		}
 	}
-	resp.Body = &bufferedBody{Reader: bytes.NewReader(data), data: data}
+	b := &bufferedBody{buf: buf}
+	b.Reset(buf.data)
+	resp.Body = b
 	return nil
 }
 
-// bufferedBody is a response body already read into memory.
+// bufferedBody is a response body already read into a pooled buffer. The
+// first Close returns the buffer to the pool; nothing may keep a reference
+// to the bytes after that (decoding copies what it keeps).
 type bufferedBody struct {
-	*bytes.Reader
-	data []byte
+	bytes.Reader
+	buf *responseBuffer
 }
 
-func (*bufferedBody) Close() error { return nil }
+func (b *bufferedBody) Close() error {
+	if b.buf != nil {
+		b.Reset(nil)
+		putResponseBuffer(b.buf)
+		b.buf = nil
+	}
+	return nil
+}
 
-// bufferedBytes returns the body attemptTransport read.
+// bufferedBytes returns the body attemptTransport read. It is valid until
+// the body is closed.
 func bufferedBytes(resp *http.Response) []byte {
-	if b, ok := resp.Body.(*bufferedBody); ok {
-		return b.data
+	if b, ok := resp.Body.(*bufferedBody); ok && b.buf != nil {
+		return b.buf.data
 	}
 	data, _ := io.ReadAll(resp.Body)
 	return data
+}
+
+// responseBuffer is a reusable buffer that response bodies are read into.
+type responseBuffer struct {
+	data []byte
+}
+
+// maxPooledBuffer keeps an occasional large answer from pinning its buffer
+// in the pool.
+const maxPooledBuffer = 64 << 10
+
+var responseBuffers = sync.Pool{New: func() any { return &responseBuffer{data: make([]byte, 0, 1024)} }}
+
+func getResponseBuffer() *responseBuffer { return responseBuffers.Get().(*responseBuffer) }
+
+func putResponseBuffer(b *responseBuffer) {
+	if cap(b.data) > maxPooledBuffer {
+		return
+	}
+	b.data = b.data[:0]
+	responseBuffers.Put(b)
+}
+
+// readFrom reads r to its end into b, reading at most one byte more than
+// limit; tooLarge reports that r held more than limit bytes.
+func (b *responseBuffer) readFrom(r io.Reader, limit int64) (tooLarge bool, err error) {
+	b.data = b.data[:0]
+	for {
+		if int64(len(b.data)) > limit {
+			return true, nil
+		}
+		if len(b.data) == cap(b.data) {
+			b.data = append(b.data, 0)[:len(b.data)]
+		}
+		free := b.data[len(b.data):cap(b.data)]
+		if rest := limit + 1 - int64(len(b.data)); int64(len(free)) > rest {
+			free = free[:rest]
+		}
+		n, err := r.Read(free)
+		b.data = b.data[:len(b.data)+n]
+		if err == io.EOF {
+			return int64(len(b.data)) > limit, nil
+		}
+		if err != nil {
+			return false, err
+		}
+	}
 }
 
 // attemptTimeoutError is an attempt that ran past the per-attempt timeout

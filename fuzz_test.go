@@ -55,7 +55,8 @@ func FuzzDecodeEnvelope(f *testing.F) {
 	all := []error{ErrUnauthorized, ErrRateLimited, ErrServer, ErrInvalidRequest, ErrMalformedResponse, ErrResponseTooLarge}
 	f.Fuzz(func(t *testing.T, rawStatus int, body []byte) {
 		status := 100 + int(uint(rawStatus)%500) // 100..599, as a server could send
-		token, err := decodeResponse(status, body, newRedactor(fuzzAPIKey, &fuzzSecrets))
+		r := newRedactor(fuzzAPIKey, &fuzzSecrets)
+		token, err := decodeResponse(status, body, &r)
 		is2xx := status >= 200 && status <= 299
 
 		if err == nil {

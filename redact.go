@@ -11,27 +11,39 @@ import (
 const redacted = "[redacted]"
 
 // redactor removes the caller's secrets (API key, phone number, email, public
-// key) from text that Vlens sends back, so an error never carries them. It is
-// built only on the error path.
+// key) from text that Vlens sends back, so an error never carries them. It
+// collects the secrets on first use, so a call that succeeds pays nothing
+// for it.
 type redactor struct {
+	apiKey  string
+	in      *CreateAuthSessionInput
 	secrets []string
+	ready   bool
 }
 
 func newRedactor(apiKey string, in *CreateAuthSessionInput) redactor {
-	var r redactor
-	r.add(apiKey)
-	if in != nil {
-		r.add(in.PhoneNumber)
-		r.add(strings.TrimPrefix(in.PhoneNumber, "+"))
-		r.add(in.Email)
-		r.add(in.UserPublicKey)
-	}
-	return r
+	return redactor{apiKey: apiKey, in: in}
 }
 
 // minSecretLen keeps the redactor from rewriting every occurrence of a one-
 // or two-character value; the validated inputs are all longer.
 const minSecretLen = 4
+
+// list returns the secrets to redact.
+func (r *redactor) list() []string {
+	if r.ready {
+		return r.secrets
+	}
+	r.ready = true
+	r.add(r.apiKey)
+	if in := r.in; in != nil {
+		r.add(in.PhoneNumber)
+		r.add(strings.TrimPrefix(in.PhoneNumber, "+"))
+		r.add(in.Email)
+		r.add(in.UserPublicKey)
+	}
+	return r.secrets
+}
 
 func (r *redactor) add(s string) {
 	if len(s) >= minSecretLen {
@@ -41,8 +53,8 @@ func (r *redactor) add(s string) {
 
 // string returns s with every secret replaced, matching case-insensitively
 // (servers often lower-case emails).
-func (r redactor) string(s string) string {
-	for _, secret := range r.secrets {
+func (r *redactor) string(s string) string {
+	for _, secret := range r.list() {
 		s = replaceFold(s, secret)
 	}
 	return s
@@ -53,7 +65,7 @@ func (r redactor) string(s string) string {
 // its '+'), keeping it valid JSON. The values are compared decoded, since an
 // echo may be escaped ("\u002B" for '+', as .NET servers write it). Raw JSON
 // that mentions no secret is returned as is.
-func (r redactor) json(raw json.RawMessage) json.RawMessage {
+func (r *redactor) json(raw json.RawMessage) json.RawMessage {
 	d := json.NewDecoder(bytes.NewReader(raw))
 	d.UseNumber()
 	var v any
@@ -78,7 +90,7 @@ func (r redactor) json(raw json.RawMessage) json.RawMessage {
 }
 
 // value redacts v in place where it can, and sets *changed when it did.
-func (r redactor) value(v any, changed *bool) any {
+func (r *redactor) value(v any, changed *bool) any {
 	switch v := v.(type) {
 	case string:
 		s := r.string(v)

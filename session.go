@@ -9,6 +9,7 @@ import (
 	"net/mail"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // CreateAuthSessionInput identifies the user a session is for and what the
@@ -51,15 +52,17 @@ func (in CreateAuthSessionInput) Validate() error {
 		bad("email", "must be a bare email address such as name@example.com")
 	}
 	if p := in.SessionPermissions; p != nil {
+		// The field name is built only for a bad ID: valid input allocates
+		// nothing here.
+		name := func(i int) string { return "sessionPermissions.allowedContractTypeIds[" + strconv.Itoa(i) + "]" }
 		for i, id := range p.AllowedContractTypeIDs {
-			name := "sessionPermissions.allowedContractTypeIds[" + strconv.Itoa(i) + "]"
 			if id <= 0 {
-				bad(name, "must be a positive contract type ID")
+				bad(name(i), "must be a positive contract type ID")
 				continue
 			}
 			for j := 0; j < i; j++ {
 				if p.AllowedContractTypeIDs[j] == id {
-					bad(name, "duplicates the ID at index "+strconv.Itoa(j))
+					bad(name(i), "duplicates the ID at index "+strconv.Itoa(j))
 					break
 				}
 			}
@@ -167,11 +170,13 @@ func (c *Client) CreateAuthSession(ctx context.Context, in CreateAuthSessionInpu
 	if err := in.Validate(); err != nil {
 		return nil, err
 	}
-	body, err := json.Marshal(in)
+	st := &call{Context: ctx, client: c, in: in, start: time.Now()}
+	body, err := json.Marshal(&st.in) // a pointer: no second copy of the input
 	if err != nil {
 		return nil, fmt.Errorf("vlens: create auth session: encoding request: %w", err)
 	}
-	token, err := c.send(ctx, body, &in)
+	st.body = body
+	token, err := c.send(st)
 	if err != nil {
 		return nil, err
 	}

@@ -26,7 +26,7 @@ type SessionPermissions struct {
 // envelope is Vlens's response body for every endpoint:
 // {data, error_code, error_message, error_descriptions}.
 type envelope struct {
-	Data              *string         `json:"data"`
+	Data              string          `json:"data"` // null, absent and "" all mean no token
 	ErrorCode         *int            `json:"error_code"`
 	ErrorMessage      *string         `json:"error_message"`
 	ErrorDescriptions json.RawMessage `json:"error_descriptions"`
@@ -43,7 +43,7 @@ const maxErrorBodyBytes = 512
 // decodeResponse turns one complete answer into a token or an *APIError. It
 // is the single place that knows the envelope's rules. The redactor removes
 // the caller's data from anything copied out of the body.
-func decodeResponse(status int, body []byte, r redactor) (string, error) {
+func decodeResponse(status int, body []byte, r *redactor) (string, error) {
 	ok := status >= 200 && status <= 299
 	var env envelope
 	isEnvelope := looksLikeObject(body) && json.Unmarshal(body, &env) == nil
@@ -51,10 +51,10 @@ func decodeResponse(status int, body []byte, r redactor) (string, error) {
 	case ok && !isEnvelope:
 		return "", &APIError{StatusCode: status, Message: "response body is not a JSON envelope", kind: ErrMalformedResponse}
 	case ok && !env.failed():
-		if env.Data == nil || *env.Data == "" {
+		if env.Data == "" {
 			return "", &APIError{StatusCode: status, Message: "response envelope carries no token", kind: ErrMalformedResponse}
 		}
-		return *env.Data, nil
+		return env.Data, nil
 	case isEnvelope:
 		e := &APIError{StatusCode: status}
 		if env.ErrorCode != nil {
@@ -77,7 +77,7 @@ func decodeResponse(status int, body []byte, r redactor) (string, error) {
 
 // bodyExcerpt keeps at most maxErrorBodyBytes of a non-envelope error body,
 // redacted before it is cut so that no half of a secret survives.
-func bodyExcerpt(status int, body []byte, r redactor) string {
+func bodyExcerpt(status int, body []byte, r *redactor) string {
 	if status >= 300 && status <= 399 {
 		return statusText(status)
 	}
