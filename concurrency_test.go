@@ -17,6 +17,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.uber.org/goleak"
+	"golang.org/x/time/rate"
 
 	"github.com/vlens-go/vlens"
 	"github.com/vlens-go/vlens/vlenstest"
@@ -309,4 +310,105 @@ func kindOf(f vlenstest.Fault) string {
 	default:
 		return "delay"
 	}
+}
+
+// Pacing against the fake's rate limit: the client's limiter and the
+// server's bucket share a rate; the server's burst has room for requests
+// that the limiter let go in order but that reach the server bunched up
+// (20 tokens: 100ms of scheduling delay at 200/s).
+const (
+	paceRate        = 200 // requests per second, client and server
+	paceClientBurst = 100
+	paceServerBurst = paceClientBurst + 20
+	paceCalls       = 200
+	paceWorkers     = 32
+	paceRetryAfter  = 2 * time.Second
+)
+
+// pacedRun makes paceCalls calls from paceWorkers goroutines through one
+// client (with limiter l, if not nil) against a fresh fake enforcing
+// WithRateLimit(paceRate, paceServerBurst). Each call uses its own phone
+// number, so that the server's record shows every call's attempts. It
+// returns how long the calls took, how many failed, and the statuses the
+// server answered each call's attempts with.
+func pacedRun(t *testing.T, l vlens.Limiter) (elapsed time.Duration, failed int, attempts map[string][]int) {
+	t.Helper()
+	srv := vlenstest.NewServer(vlenstest.WithRateLimit(paceRate, paceServerBurst))
+	defer srv.Close()
+	opts := []vlens.Option{vlens.WithMaxRetries(5), vlens.WithMaxRetryAfter(paceRetryAfter)}
+	if l != nil {
+		opts = append(opts, vlens.WithRateLimiter(l))
+	}
+	client := srv.Client(opts...)
+
+	var next, failures atomic.Int64
+	var wg sync.WaitGroup
+	start := time.Now()
+	for range paceWorkers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				i := next.Add(1) - 1
+				if i >= paceCalls {
+					return
+				}
+				in := vlens.CreateAuthSessionInput{PhoneNumber: fmt.Sprintf("+2010%08d", i)}
+				if _, err := client.CreateAuthSession(context.Background(), in); err != nil {
+					failures.Add(1)
+					t.Errorf("call %d: %v", i, err)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	elapsed = time.Since(start)
+
+	attempts = map[string][]int{}
+	for _, r := range srv.Requests() {
+		attempts[r.Input.PhoneNumber] = append(attempts[r.Input.PhoneNumber], r.Status)
+	}
+	require.Len(t, attempts, paceCalls, "calls the server saw")
+	return elapsed, int(failures.Load()), attempts
+}
+
+// TestRateLimiterPacesCallsUnderTheFakesLimit runs the same load twice
+// against vlenstest.WithRateLimit: paced by a rate.Limiter with the server's
+// rate, it meets no 429 and takes as long as the rate implies; unpaced, it
+// meets 429s, and the client absorbs them by honouring the fake's
+// Retry-After (1s, within WithMaxRetryAfter), each 429'd call succeeding on
+// its first retry, since the server's bucket is full again by then and holds
+// more than the calls left.
+func TestRateLimiterPacesCallsUnderTheFakesLimit(t *testing.T) {
+	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
+
+	t.Run("paced by a limiter with the server's rate meets no 429", func(t *testing.T) {
+		elapsed, failed, attempts := pacedRun(t, rate.NewLimiter(paceRate, paceClientBurst))
+		assert.Zero(t, failed, "failed calls")
+		for phone, statuses := range attempts {
+			assert.Equal(t, []int{http.StatusOK}, statuses, "statuses for the call with phone %s", phone)
+		}
+		ideal := time.Duration(paceCalls-paceClientBurst) * time.Second / paceRate // 500ms
+		t.Logf("%d calls in %v (ideal %v)", paceCalls, elapsed.Round(time.Millisecond), ideal)
+		assert.GreaterOrEqual(t, elapsed, ideal-50*time.Millisecond, "finished faster than the limiter allows")
+		assert.Less(t, elapsed, ideal+700*time.Millisecond, "pacing took far longer than the rate implies")
+	})
+
+	t.Run("unpaced meets 429s that retries absorb in one Retry-After", func(t *testing.T) {
+		elapsed, failed, attempts := pacedRun(t, nil)
+		assert.Zero(t, failed, "failed calls")
+		limited := 0
+		for phone, statuses := range attempts {
+			if len(statuses) == 2 && statuses[0] == http.StatusTooManyRequests {
+				limited++
+				statuses = statuses[1:]
+			}
+			assert.Equal(t, []int{http.StatusOK}, statuses, "statuses after at most one 429 for the call with phone %s", phone)
+		}
+		t.Logf("%d calls in %v, %d of them 429'd once", paceCalls, elapsed.Round(time.Millisecond), limited)
+		assert.Positive(t, limited, "calls that met a 429")
+		// The fake's Retry-After is 1s; a second round of 429s would take 2s.
+		assert.GreaterOrEqual(t, elapsed, time.Second, "finished before the Retry-After")
+		assert.Less(t, elapsed, 2*time.Second-100*time.Millisecond, "took more than one Retry-After")
+	})
 }
