@@ -11,7 +11,6 @@ import (
 	"net"
 	"net/http"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -377,7 +376,7 @@ func runFaultCase(t *testing.T, tc faultCase, callerTransport bool) {
 		}
 	}()
 
-	logs := &lockedBuffer{}
+	logs := &vlens.SyncBuffer{}
 	opts := []vlens.Option{
 		vlens.WithBaseURL("http://" + addr),
 		vlens.WithRetryWait(time.Millisecond, 2*time.Millisecond),
@@ -499,23 +498,4 @@ func decodedJSON(raw json.RawMessage) string {
 		return string(raw)
 	}
 	return fmt.Sprint(v)
-}
-
-// lockedBuffer is a bytes.Buffer safe for the logger to write from any
-// goroutine.
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }

@@ -1,6 +1,7 @@
 package vlens
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -185,4 +186,22 @@ func requireAPIError(t *testing.T, err error) *APIError {
 // discardLogger logs everything, at debug level, to nowhere.
 func discardLogger() *slog.Logger {
 	return slog.New(slog.NewTextHandler(io.Discard, &slog.HandlerOptions{Level: slog.LevelDebug}))
+}
+
+// syncBuffer is a bytes.Buffer safe for the concurrent writes of a logger.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
 }
