@@ -171,7 +171,9 @@ func (e *APIError) FieldErrors() []FieldError {
 // field's name as on the wire ("phoneNumber",
 // "sessionPermissions.allowedContractTypeIds[1]").
 type FieldError struct {
-	Field   string
+	// Field is the field's wire name.
+	Field string
+	// Message states the rule the field breaks, never its value.
 	Message string
 }
 
@@ -180,6 +182,7 @@ type FieldError struct {
 // Vlens documents. It lists every bad field, names each rule, and never
 // repeats the rejected values. It matches ErrInvalidRequest.
 type ValidationError struct {
+	// Fields lists every bad field, in the order of the input's fields.
 	Fields []FieldError
 }
 

@@ -31,6 +31,7 @@ type Handler func(n int, ex *Exchange) (keepAlive bool)
 // Exchange is one request as the server read it, and the connection to
 // answer on.
 type Exchange struct {
+	// Request is the request as parsed from the connection.
 	Request *http.Request
 	// Body is the request body, read in full.
 	Body []byte
