@@ -5,6 +5,7 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"reflect"
 	"strings"
 	"time"
 )
@@ -192,9 +193,14 @@ type Limiter interface {
 // The wait honours the caller's context and is not part of the per-attempt
 // timeout. When Wait returns an error, the call ends at once with that error
 // (the context's error if the context ended): nothing is sent, the attempt
-// is not counted, and it is not retried. nil (the default) means no limiter.
+// is not counted, and it is not retried. nil (the default) means no limiter;
+// a nil pointer inside the interface (a nil *rate.Limiter, say) is an error,
+// since its Wait would panic on the first call.
 func WithRateLimiter(l Limiter) Option {
 	return func(s *settings) error {
+		if v := reflect.ValueOf(l); l != nil && v.Kind() == reflect.Pointer && v.IsNil() {
+			return errors.New("vlens: WithRateLimiter: limiter is a nil pointer")
+		}
 		s.limiter = l
 		return nil
 	}

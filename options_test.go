@@ -45,6 +45,7 @@ func TestNewClientRejectsNonsense(t *testing.T) {
 		{name: "negative response limit", opts: []Option{WithMaxResponseBytes(-1)}, want: "WithMaxResponseBytes"},
 		{name: "nil HTTP client", opts: []Option{WithHTTPClient(nil)}, want: "WithHTTPClient"},
 		{name: "user agent with a line break", opts: []Option{WithUserAgent("app/1\r\nX-Evil: 1")}, want: "WithUserAgent"},
+		{name: "nil pointer rate limiter", opts: []Option{WithRateLimiter((*openLimiter)(nil))}, want: "WithRateLimiter"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -96,6 +97,8 @@ func TestNewClientAccepts(t *testing.T) {
 		{name: "nil logger", opts: []Option{WithLogger(nil)}, endpoint: testEndpoint},
 		{name: "nil option", opts: []Option{nil}, endpoint: testEndpoint},
 		{name: "one-byte response limit", opts: []Option{WithMaxResponseBytes(1)}, endpoint: testEndpoint},
+		{name: "nil rate limiter", opts: []Option{WithRateLimiter(nil)}, endpoint: testEndpoint},
+		{name: "rate limiter", opts: []Option{WithRateLimiter(&openLimiter{})}, endpoint: testEndpoint},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -164,3 +167,8 @@ func TestLaterOptionsWin(t *testing.T) {
 	apiErr := requireAPIError(t, err)
 	assert.Equal(t, 2, apiErr.Attempts)
 }
+
+// openLimiter is a Limiter that never makes anyone wait.
+type openLimiter struct{}
+
+func (*openLimiter) Wait(context.Context) error { return nil }
