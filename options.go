@@ -71,7 +71,9 @@ func WithBaseURL(baseURL string) Option {
 // transport (proxies, tracing). The SDK works on a shallow copy: it never
 // modifies the caller's client, never follows redirects, and never closes
 // the caller's idle connections. The client's own Timeout, if any, still
-// applies to each attempt.
+// applies to each attempt; note that Go reports its expiry with an error that
+// also matches context.DeadlineExceeded although the caller's context is
+// alive, so prefer WithTimeout, whose expiry does not.
 func WithHTTPClient(hc *http.Client) Option {
 	return func(s *settings) error {
 		if hc == nil {

@@ -130,7 +130,8 @@ func mask(s string) string {
 // a secret (do not log it, do not cache it in shared places).
 //
 // Printing an AuthSession (fmt's verbs, slog) shows the token redacted; read
-// the Token field to get the value.
+// the Token field to get the value. Log a session only after a successful
+// call: slog reports a nil *AuthSession as a LogValue panic.
 type AuthSession struct {
 	// Token is the opaque session token. Its format and lifetime are not
 	// documented by Vlens; if UserPublicKey was given, Vlens encrypts it.
