@@ -111,13 +111,7 @@ func (e *APIError) Is(target error) bool {
 
 // Temporary reports whether the same call may succeed later: true for rate
 // limiting and server errors (the kinds the client retries).
-func (e *APIError) Temporary() bool {
-	switch e.StatusCode {
-	case 429, 500, 502, 503, 504:
-		return true
-	}
-	return false
-}
+func (e *APIError) Temporary() bool { return retryableStatus(e.StatusCode) }
 
 // FieldErrors decodes Descriptions when it has one of the shapes validation
 // errors commonly take: an object mapping field names to a message or a list

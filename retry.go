@@ -23,7 +23,6 @@ func (c *Client) newRetryClient(hc *http.Client) *retryablehttp.Client {
 	rc.HTTPClient = hc
 	rc.Logger = nil
 	rc.RetryMax = c.maxRetries
-	rc.RetryWaitMin, rc.RetryWaitMax = c.retryWaitMin, c.retryWaitMax
 	rc.CheckRetry = checkRetry
 	rc.Backoff = waitedInCheckRetry
 	rc.ErrorHandler = passLastResponse
@@ -77,7 +76,13 @@ func shouldRetry(resp *http.Response, err error) bool {
 	if err != nil {
 		return isTransient(err)
 	}
-	switch resp.StatusCode {
+	return retryableStatus(resp.StatusCode)
+}
+
+// retryableStatus reports whether an answer with this HTTP status may go
+// away on its own: 429, 500, 502, 503 and 504.
+func retryableStatus(status int) bool {
+	switch status {
 	case http.StatusTooManyRequests, http.StatusInternalServerError, http.StatusBadGateway,
 		http.StatusServiceUnavailable, http.StatusGatewayTimeout:
 		return true
