@@ -165,7 +165,7 @@ func BenchmarkBaselineNetHTTP(b *testing.B) {
 		timeout time.Duration
 	}{
 		{"flavour=bare", 0},
-		{"flavour=timeout", defaultTimeout},
+		{"flavour=timeout", defaultAttemptTimeout},
 	}
 	for _, f := range flavours {
 		for _, m := range benchModes {

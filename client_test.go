@@ -465,10 +465,16 @@ func TestRetries(t *testing.T) {
 			wantStatus: 307,
 		},
 		{
-			name:       "oversized body is never retried",
+			name:       "oversized 503 is retried like any 503",
 			opts:       []Option{WithMaxResponseBytes(8)},
-			answers:    []httpmock.Responder{reply(503, strings.Repeat("x", 64))},
+			answers:    []httpmock.Responder{reply(503, strings.Repeat("x", 64)), reply(503, strings.Repeat("x", 64)), reply(503, strings.Repeat("x", 64))},
 			wantStatus: 503,
+		},
+		{
+			name:      "oversized 429 then a token",
+			opts:      []Option{WithMaxResponseBytes(96)},
+			answers:   []httpmock.Responder{reply(429, strings.Repeat("x", 97)), reply(200, tokenBody("tok"))},
+			wantToken: "tok",
 		},
 	}
 	for _, tt := range tests {
@@ -518,7 +524,6 @@ func TestRetriesExhausted(t *testing.T) {
 			assert.JSONEq(t, `{"svc":["db down"]}`, string(apiErr.Descriptions))
 			assert.Equal(t, tt.retries+1, apiErr.Attempts)
 			assert.Equal(t, tt.retries+1, mt.GetTotalCallCount())
-			assert.True(t, apiErr.Temporary())
 			assert.NotContains(t, err.Error(), "giving up", "go-retryablehttp's error must not leak")
 		})
 	}
@@ -700,7 +705,7 @@ func TestContextAlreadyDoneSendsNothing(t *testing.T) {
 
 func TestCallerDeadlineDuringAnAttemptIsDeadlineExceeded(t *testing.T) {
 	t.Parallel()
-	mt, c := setup(t, WithTimeout(0))
+	mt, c := setup(t, WithAttemptTimeout(0))
 	mt.RegisterResponder(http.MethodPost, testEndpoint, blockUntilDone)
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Millisecond)
 	defer cancel()
@@ -743,12 +748,15 @@ func TestRedirectsAreNeverFollowed(t *testing.T) {
 func TestOversizedBody(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
-		name   string
-		status int
+		name     string
+		status   int
+		sentinel error // the status's own, besides ErrResponseTooLarge
+		attempts int
 	}{
-		{"2xx over the limit", 200},
-		{"retryable 503 over the limit", 503},
-		{"4xx over the limit", 400},
+		{"2xx over the limit", 200, nil, 1},
+		{"retryable 503 over the limit is still a 503", 503, ErrServer, 3},
+		{"retryable 429 over the limit is still a 429", 429, ErrRateLimited, 3},
+		{"4xx over the limit", 400, ErrInvalidRequest, 1},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -757,11 +765,14 @@ func TestOversizedBody(t *testing.T) {
 			assert.Nil(t, s)
 			apiErr := requireAPIError(t, err)
 			assert.ErrorIs(t, err, ErrResponseTooLarge)
+			if tt.sentinel != nil {
+				assert.ErrorIs(t, err, tt.sentinel)
+			}
 			assert.NotErrorIs(t, err, ErrMalformedResponse)
 			assert.Equal(t, tt.status, apiErr.StatusCode)
-			assert.Equal(t, 1, apiErr.Attempts)
+			assert.Equal(t, tt.attempts, apiErr.Attempts)
 			assert.NotContains(t, err.Error(), "ttttt")
-			assert.Equal(t, 1, mt.GetTotalCallCount(), "never retried")
+			assert.Equal(t, tt.attempts, mt.GetTotalCallCount())
 		})
 	}
 
@@ -824,7 +835,7 @@ func TestTransportErrors(t *testing.T) {
 
 func TestPerAttemptTimeoutIsRetriedAndIsNotTheCallersDeadline(t *testing.T) {
 	t.Parallel()
-	mt, c := setup(t, WithTimeout(5*time.Millisecond))
+	mt, c := setup(t, WithAttemptTimeout(5*time.Millisecond))
 	mt.RegisterResponder(http.MethodPost, testEndpoint, blockUntilDone)
 
 	start := time.Now()
@@ -843,7 +854,7 @@ func TestPerAttemptTimeoutIsRetriedAndIsNotTheCallersDeadline(t *testing.T) {
 
 func TestPerAttemptTimeoutThenSuccess(t *testing.T) {
 	t.Parallel()
-	mt, c := setup(t, WithTimeout(5*time.Millisecond))
+	mt, c := setup(t, WithAttemptTimeout(5*time.Millisecond))
 	mt.RegisterResponder(http.MethodPost, testEndpoint, sequence(t,
 		blockUntilDone,
 		reply(200, tokenBody("tok")),
@@ -895,7 +906,7 @@ func TestCallerHTTPClientTimeoutAppliesPerAttempt(t *testing.T) {
 	t.Parallel()
 	mt := httpmock.NewMockTransport()
 	hc := &http.Client{Transport: mt, Timeout: 5 * time.Millisecond}
-	c, err := NewClient(testAPIKey, WithHTTPClient(hc), WithTimeout(0),
+	c, err := NewClient(testAPIKey, WithHTTPClient(hc), WithAttemptTimeout(0),
 		WithRetryWait(time.Millisecond, 2*time.Millisecond))
 	require.NoError(t, err)
 	mt.RegisterResponder(http.MethodPost, testEndpoint, sequence(t,

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"maps"
+	"net/http"
 	"slices"
 	"strconv"
 	"strings"
@@ -41,6 +42,9 @@ var (
 // Message and Descriptions come from Vlens; any echo of the request's phone
 // number, email, public key or API key in them is replaced with "[redacted]".
 type APIError struct {
+	// Operation names the call that failed ("create auth session"); it
+	// also begins Error().
+	Operation string
 	// StatusCode is the HTTP status of the (last) answer.
 	StatusCode int
 	// Code is the envelope's error_code, or 0 when there was none.
@@ -58,6 +62,9 @@ type APIError struct {
 	RetryAfter time.Duration
 	// Attempts is how many attempts the call made.
 	Attempts int
+	// Header holds the last answer's response headers, for support tickets
+	// and the request IDs proxies add.
+	Header http.Header
 
 	// kind is ErrMalformedResponse or ErrResponseTooLarge when the SDK, not
 	// Vlens, judged the answer unusable.
@@ -66,8 +73,16 @@ type APIError struct {
 
 // Error describes the answer without any secret or user data.
 func (e *APIError) Error() string {
+	if e == nil {
+		return "<nil>"
+	}
 	var b strings.Builder
-	b.WriteString("vlens: create auth session: HTTP ")
+	b.WriteString("vlens: ")
+	if e.Operation != "" {
+		b.WriteString(e.Operation)
+		b.WriteString(": ")
+	}
+	b.WriteString("HTTP ")
 	b.WriteString(strconv.Itoa(e.StatusCode))
 	if e.Code != 0 {
 		b.WriteString(", error_code ")
@@ -108,10 +123,6 @@ func (e *APIError) Is(target error) bool {
 	}
 	return false
 }
-
-// Temporary reports whether the same call may succeed later: true for rate
-// limiting and server errors (the kinds the client retries).
-func (e *APIError) Temporary() bool { return retryableStatus(e.StatusCode) }
 
 // FieldErrors decodes Descriptions when it has one of the shapes validation
 // errors commonly take: an object mapping field names to a message or a list
@@ -182,6 +193,9 @@ type ValidationError struct {
 
 // Error lists every bad field and its rule.
 func (e *ValidationError) Error() string {
+	if e == nil {
+		return "<nil>"
+	}
 	var b strings.Builder
 	b.WriteString("vlens: invalid CreateAuthSessionInput: ")
 	for i, f := range e.Fields {

@@ -125,10 +125,11 @@ func TestAPIErrorString(t *testing.T) {
 		err  *APIError
 		want string
 	}{
-		{"status only", &APIError{StatusCode: 404}, "vlens: create auth session: HTTP 404"},
-		{"envelope error", &APIError{StatusCode: 200, Code: 12, Message: "user blocked", Attempts: 1},
+		{"status only", &APIError{Operation: "create auth session", StatusCode: 404}, "vlens: create auth session: HTTP 404"},
+		{"built by hand without an operation", &APIError{StatusCode: 404}, "vlens: HTTP 404"},
+		{"envelope error", &APIError{Operation: "create auth session", StatusCode: 200, Code: 12, Message: "user blocked", Attempts: 1},
 			"vlens: create auth session: HTTP 200, error_code 12: user blocked"},
-		{"retries exhausted with Retry-After", &APIError{StatusCode: 503, Message: "busy", RetryAfter: 2 * time.Second, Attempts: 3},
+		{"retries exhausted with Retry-After", &APIError{Operation: "create auth session", StatusCode: 503, Message: "busy", RetryAfter: 2 * time.Second, Attempts: 3},
 			"vlens: create auth session: HTTP 503: busy (retry after 2s) (after 3 attempts)"},
 	}
 	for _, tt := range tests {
@@ -136,13 +137,6 @@ func TestAPIErrorString(t *testing.T) {
 			t.Parallel()
 			assert.Equal(t, tt.want, tt.err.Error())
 		})
-	}
-}
-
-func TestAPIErrorTemporary(t *testing.T) {
-	t.Parallel()
-	for status, want := range map[int]bool{429: true, 500: true, 502: true, 503: true, 504: true, 200: false, 400: false, 401: false, 501: false} {
-		assert.Equal(t, want, (&APIError{StatusCode: status}).Temporary(), "status %d", status)
 	}
 }
 

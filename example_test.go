@@ -116,7 +116,7 @@ func ExampleWithMaxRetries() {
 		vlens.WithBaseURL(srv.URL),
 		vlens.WithMaxRetries(3),                                      // up to 4 attempts
 		vlens.WithRetryWait(5*time.Millisecond, 50*time.Millisecond), // backoff bounds
-		vlens.WithTimeout(100*time.Millisecond),                      // each attempt
+		vlens.WithAttemptTimeout(100*time.Millisecond),               // each attempt
 		vlens.WithMaxRetryAfter(5*time.Second),                       // longest Retry-After honoured
 	)
 	if err != nil {

@@ -206,10 +206,10 @@ func faultCases(stranger *faultserver.Server) []faultCase {
 			script: repeat(3, chunked(tokenBody, false)), want: gotTransport, attempts: 3, requests: -1, within: fast,
 			check: assertErrorIs(io.ErrUnexpectedEOF)},
 		{name: "slow trickle past the per-attempt timeout is retried then a timeout",
-			script: repeat(3, trickle), opts: []vlens.Option{vlens.WithTimeout(50 * time.Millisecond)},
+			script: repeat(3, trickle), opts: []vlens.Option{vlens.WithAttemptTimeout(50 * time.Millisecond)},
 			want: gotTransport, attempts: 3, requests: -1, within: fast, check: assertTimeout},
 		{name: "headers never sent times out each attempt then a timeout",
-			script: repeat(3, faultserver.Hang), opts: []vlens.Option{vlens.WithTimeout(50 * time.Millisecond)},
+			script: repeat(3, faultserver.Hang), opts: []vlens.Option{vlens.WithAttemptTimeout(50 * time.Millisecond)},
 			want: gotTransport, attempts: 3, requests: -1, within: fast, check: assertTimeout},
 		{name: "garbage status line is retried then a transport error",
 			script: repeat(3, func(_ int, ex *faultserver.Exchange) bool {
@@ -380,7 +380,7 @@ func runFaultCase(t *testing.T, tc faultCase, callerTransport bool) {
 	opts := []vlens.Option{
 		vlens.WithBaseURL("http://" + addr),
 		vlens.WithRetryWait(time.Millisecond, 2*time.Millisecond),
-		vlens.WithTimeout(time.Second),
+		vlens.WithAttemptTimeout(time.Second),
 		vlens.WithLogger(slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))),
 	}
 	if callerTransport {

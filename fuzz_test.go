@@ -44,7 +44,7 @@ func statusSentinel(status int) error {
 	return nil
 }
 
-// FuzzDecodeEnvelope feeds arbitrary statuses and bodies to decodeResponse.
+// FuzzDecodeEnvelope feeds arbitrary statuses and bodies to decodeEnvelope.
 // It must never panic and must return exactly one of: a non-empty token for
 // a 2xx; or an *APIError with the status kept that matches exactly the
 // sentinel its status maps to, or, for a 2xx, ErrMalformedResponse unless the
@@ -55,8 +55,9 @@ func FuzzDecodeEnvelope(f *testing.F) {
 	all := []error{ErrUnauthorized, ErrRateLimited, ErrServer, ErrInvalidRequest, ErrMalformedResponse, ErrResponseTooLarge}
 	f.Fuzz(func(t *testing.T, rawStatus int, body []byte) {
 		status := 100 + int(uint(rawStatus)%500) // 100..599, as a server could send
-		r := newRedactor(fuzzAPIKey, &fuzzSecrets)
-		token, err := decodeResponse(status, body, &r)
+		r := newRedactor([]string{fuzzAPIKey, fuzzSecrets.PhoneNumber, fuzzSecrets.Email, fuzzSecrets.UserPublicKey})
+		var token sessionToken
+		err := decodeEnvelope(status, body, false, defaultMaxResponseBytes, &r, &token)
 		is2xx := status >= 200 && status <= 299
 
 		if err == nil {
@@ -88,7 +89,8 @@ func FuzzDecodeEnvelope(f *testing.F) {
 
 		if is2xx && apiErr.Code == 0 {
 			switch apiErr.Message {
-			case "response body is not a JSON envelope", "response envelope carries no token":
+			case "response body is not a JSON envelope", "response envelope carries no data",
+				"response data is not what the endpoint returns":
 			default:
 				t.Fatalf("2xx error message %q is not one of the fixed descriptions", apiErr.Message)
 			}

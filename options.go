@@ -16,7 +16,7 @@ const (
 	defaultRetryWaitMin     = 500 * time.Millisecond
 	defaultRetryWaitMax     = 10 * time.Second
 	defaultMaxRetryAfter    = 30 * time.Second
-	defaultTimeout          = 30 * time.Second
+	defaultAttemptTimeout   = 10 * time.Second
 	defaultMaxResponseBytes = 1 << 20
 
 	// maxRetriesLimit bounds WithMaxRetries: with the default waits it already
@@ -24,23 +24,36 @@ const (
 	maxRetriesLimit = 20
 )
 
-// Option configures a Client. Options are applied in order by NewClient; an
-// option given a nonsensical value makes NewClient return an error.
+// Option configures a Client, or one call. NewClient applies options in
+// order; an option given a nonsensical value makes NewClient return an error.
+//
+// Every endpoint method also takes options after its input. They apply to
+// that call only, over the client's own: WithMaxRetries, WithRetryWait,
+// WithMaxRetryAfter, WithAttemptTimeout, WithMaxResponseBytes, WithLogger,
+// WithRateLimiter and WithUserAgent. WithBaseURL, WithHTTPClient and
+// WithInsecureHTTP shape the client itself: given to a call, they make the
+// call return an error before anything is sent.
 type Option func(*settings) error
 
-// settings is what the options write; NewClient turns it into a Client.
+// settings is what the options write; NewClient keeps the result, and each
+// call works on a copy with its own options applied.
 type settings struct {
 	baseURL          string
+	insecureHTTP     bool
 	httpClient       *http.Client
 	maxRetries       int
 	retryWaitMin     time.Duration
 	retryWaitMax     time.Duration
 	maxRetryAfter    time.Duration
-	timeout          time.Duration
+	attemptTimeout   time.Duration
 	logger           *slog.Logger
 	userAgent        string
 	maxResponseBytes int64
 	limiter          Limiter
+
+	// perCall is set while a call's own options are applied, so that the
+	// options that shape the client can refuse.
+	perCall bool
 }
 
 func defaultSettings() settings {
@@ -50,32 +63,79 @@ func defaultSettings() settings {
 		retryWaitMin:     defaultRetryWaitMin,
 		retryWaitMax:     defaultRetryWaitMax,
 		maxRetryAfter:    defaultMaxRetryAfter,
-		timeout:          defaultTimeout,
+		attemptTimeout:   defaultAttemptTimeout,
 		maxResponseBytes: defaultMaxResponseBytes,
 	}
 }
 
-// WithBaseURL sets the scheme and host the client talks to, for example a
-// local fake server. The URL must use https, or http on a loopback host
-// (localhost, 127.0.0.0/8, ::1); its path must be empty or "/", and it must
-// carry no credentials, query or fragment. The default is DefaultBaseURL.
+// apply applies opts to s in order, skipping nil options.
+func (s *settings) apply(opts []Option) error {
+	for _, opt := range opts {
+		if opt == nil {
+			continue
+		}
+		if err := opt(s); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// clientOnly refuses an option that shapes the client when it is given to a
+// single call.
+func (s *settings) clientOnly(name string) error {
+	if s.perCall {
+		return errors.New("vlens: " + name + ": applies to NewClient only, not to a single call")
+	}
+	return nil
+}
+
+// WithBaseURL sets where the client sends requests: DefaultBaseURL unless
+// changed, or for example a local fake server or an API gateway in front of
+// Vlens with a path prefix ("https://gw.example.com/vlens"). The URL must use
+// https, or http on a loopback host (localhost, 127.0.0.0/8, ::1) unless
+// WithInsecureHTTP is also given; it must carry no credentials, query or
+// fragment. Client only.
 func WithBaseURL(baseURL string) Option {
 	return func(s *settings) error {
+		if err := s.clientOnly("WithBaseURL"); err != nil {
+			return err
+		}
 		s.baseURL = baseURL
 		return nil
 	}
 }
 
-// WithHTTPClient sets the *http.Client used for each attempt; this is how
-// tests plug in an httpmock transport and how callers add their own
-// transport (proxies, tracing). The SDK works on a shallow copy: it never
-// modifies the caller's client, never follows redirects, and never closes
-// the caller's idle connections. The client's own Timeout, if any, still
-// applies to each attempt; note that Go reports its expiry with an error that
-// also matches context.DeadlineExceeded although the caller's context is
-// alive, so prefer WithTimeout, whose expiry does not.
+// WithInsecureHTTP allows a base URL with plain http on any host, for a fake
+// Vlens in docker-compose ("http://vlens-fake:8080"). Never use it against
+// Vlens itself: the API key and the user's data would cross the network
+// unencrypted. Client only.
+func WithInsecureHTTP() Option {
+	return func(s *settings) error {
+		if err := s.clientOnly("WithInsecureHTTP"); err != nil {
+			return err
+		}
+		s.insecureHTTP = true
+		return nil
+	}
+}
+
+// WithHTTPClient sets the *http.Client each attempt is made with; this is how
+// tests plug in an httpmock transport and how callers add their own transport
+// (proxies, tracing). The SDK reads the client's fields at each call and never
+// modifies it, so httpmock.ActivateNonDefault works whether it is called
+// before or after NewClient. Redirects are never followed, whatever the
+// client's CheckRedirect, and the SDK never closes the client's idle
+// connections unless Client.CloseIdleConnections is called. The client's own
+// Timeout, if any, also applies to each attempt; Go reports its expiry with
+// an error that matches context.DeadlineExceeded although the caller's context
+// is alive, so prefer WithAttemptTimeout. A nil Transport means the SDK's
+// shared default. Client only.
 func WithHTTPClient(hc *http.Client) Option {
 	return func(s *settings) error {
+		if err := s.clientOnly("WithHTTPClient"); err != nil {
+			return err
+		}
 		if hc == nil {
 			return errors.New("vlens: WithHTTPClient: client must not be nil")
 		}
@@ -86,8 +146,8 @@ func WithHTTPClient(hc *http.Client) Option {
 
 // WithMaxRetries sets how many times a failed attempt is retried (so n+1
 // attempts at most). Zero disables retries; the default is 2 and the limit
-// is 20. Only transport failures and HTTP 429, 500, 502, 503 and 504 are
-// retried.
+// is 20. Which failures are retried depends on the endpoint (see each
+// method).
 func WithMaxRetries(n int) Option {
 	return func(s *settings) error {
 		if n < 0 {
@@ -103,8 +163,9 @@ func WithMaxRetries(n int) Option {
 
 // WithRetryWait sets the bounds of the backoff between retries when the
 // server gives no Retry-After. The wait before retry n (counting from 0) is
-// drawn uniformly between min and min·2^(n+1), capped at max. The defaults
-// are 500ms and 10s. min must not exceed max, and neither may be negative.
+// drawn uniformly between min and min·2^(n+1), capped at max and at what is
+// left of the context's deadline. The defaults are 500ms and 10s. min must not
+// exceed max, and neither may be negative; tests pass a millisecond or two.
 func WithRetryWait(min, max time.Duration) Option {
 	return func(s *settings) error {
 		if min < 0 || max < 0 {
@@ -132,22 +193,24 @@ func WithMaxRetryAfter(d time.Duration) Option {
 	}
 }
 
-// WithTimeout bounds each attempt, from sending the request to reading the
-// whole response body (default 30s). Zero means no per-attempt timeout: the
-// caller's context alone bounds the call.
-func WithTimeout(d time.Duration) Option {
+// WithAttemptTimeout bounds each attempt, from sending the request to reading
+// the whole response body (default 10s). It bounds one attempt, not the call:
+// bound the whole call with the context. The value given is exactly what
+// applies; zero means no per-attempt bound, so that only the caller's context
+// bounds the call. An attempt that runs out of time is retried.
+func WithAttemptTimeout(d time.Duration) Option {
 	return func(s *settings) error {
 		if d < 0 {
-			return errors.New("vlens: WithTimeout: must not be negative")
+			return errors.New("vlens: WithAttemptTimeout: must not be negative")
 		}
-		s.timeout = d
+		s.attemptTimeout = d
 		return nil
 	}
 }
 
-// WithLogger makes the client log each attempt, each retry and each failed
-// call to l. Log records carry the attempt number, HTTP status, Vlens
-// error_code, wait and duration only: never the API key, the token or the
+// WithLogger makes the client log each attempt, each retry and each call's
+// outcome to l. Log records carry the operation, attempt number, HTTP status,
+// Vlens error_code, wait and duration only: never the API key, a token or the
 // user's data. Without this option (or with nil) the client logs nothing.
 func WithLogger(l *slog.Logger) Option {
 	return func(s *settings) error {
@@ -156,12 +219,13 @@ func WithLogger(l *slog.Logger) Option {
 	}
 }
 
-// WithUserAgent appends product tokens (for example "myapp/1.2") to the
-// SDK's own User-Agent, "vlens-go/<version> go<version>".
+// WithUserAgent appends product tokens (for example "myapp/1.2") to the SDK's
+// own User-Agent, "vlens-go/<version> go<version>". Bytes that net/http would
+// refuse in a header (control characters) are an error.
 func WithUserAgent(ua string) Option {
 	return func(s *settings) error {
-		if strings.ContainsAny(ua, "\r\n") {
-			return errors.New("vlens: WithUserAgent: must not contain line breaks")
+		if !validHeaderValue(ua) {
+			return errors.New("vlens: WithUserAgent: must not contain control characters")
 		}
 		s.userAgent = strings.TrimSpace(ua)
 		return nil
@@ -169,7 +233,9 @@ func WithUserAgent(ua string) Option {
 }
 
 // WithMaxResponseBytes sets the largest response body the client reads
-// (default 1 MiB). A larger body fails the call with ErrResponseTooLarge.
+// (default 1 MiB). A larger body fails the call with ErrResponseTooLarge;
+// when its status is one the endpoint retries (a 503, say), it is retried
+// like any other, and the final error matches that status's sentinel too.
 func WithMaxResponseBytes(n int64) Option {
 	return func(s *settings) error {
 		if n <= 0 {
@@ -184,7 +250,7 @@ func WithMaxResponseBytes(n int64) Option {
 // may be sent or ctx ends, and returns a non-nil error when the request must
 // not be sent. A *rate.Limiter from golang.org/x/time/rate satisfies it as
 // is; a fleet of backend replicas sharing one tenant's limit plugs in a
-// limiter backed by shared state (Redis, say) with the same method.
+// limiter backed by shared state with the same method.
 type Limiter interface {
 	Wait(ctx context.Context) error
 }

@@ -10,37 +10,34 @@ import (
 // copies text that might contain them.
 const redacted = "[redacted]"
 
-// redactor removes the caller's secrets (API key, phone number, email, public
-// key) from text that Vlens sends back, so an error never carries them. It
-// collects the secrets on first use, so a call that succeeds pays nothing
-// for it.
+// redactor removes the caller's secrets (the API key and whatever the
+// operation names: phone number, email, public key) from text that Vlens
+// sends back, so an error never carries them. It works out the forms to look
+// for on first use, so a call that succeeds pays nothing for it.
 type redactor struct {
-	apiKey  string
-	in      *CreateAuthSessionInput
+	given   []string
 	secrets []string
 	ready   bool
 }
 
-func newRedactor(apiKey string, in *CreateAuthSessionInput) redactor {
-	return redactor{apiKey: apiKey, in: in}
-}
+func newRedactor(secrets []string) redactor { return redactor{given: secrets} }
 
 // minSecretLen keeps the redactor from rewriting every occurrence of a one-
 // or two-character value; the validated inputs are all longer.
 const minSecretLen = 4
 
-// list returns the secrets to redact.
+// list returns the secrets to redact: each one given, and a phone number
+// also without its '+'.
 func (r *redactor) list() []string {
 	if r.ready {
 		return r.secrets
 	}
 	r.ready = true
-	r.add(r.apiKey)
-	if in := r.in; in != nil {
-		r.add(in.PhoneNumber)
-		r.add(strings.TrimPrefix(in.PhoneNumber, "+"))
-		r.add(in.Email)
-		r.add(in.UserPublicKey)
+	for _, s := range r.given {
+		r.add(s)
+		if strings.HasPrefix(s, "+") {
+			r.add(s[1:])
+		}
 	}
 	return r.secrets
 }

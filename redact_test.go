@@ -215,11 +215,18 @@ func TestClientPrintsRedacted(t *testing.T) {
 	t.Parallel()
 	c, err := NewClient(canaryAPIKey)
 	require.NoError(t, err)
-	want := "vlens.Client{Endpoint:" + testEndpoint + ", APIKey:[redacted]}"
+	want := "vlens.Client{BaseURL:" + DefaultBaseURL + ", APIKey:[redacted]}"
 	assert.Equal(t, want, c.String())
 	assert.Equal(t, want, c.GoString())
-	assert.Equal(t, want, fmt.Sprintf("%#v", *c))
-	assert.Equal(t, want, fmt.Sprintf("%s", *c))
+	for _, verb := range []string{"%v", "%+v", "%#v", "%s", "%q", "%x"} {
+		assertNoCanary(t, "a *Client printed with "+verb, fmt.Sprintf(verb, c))
+		if verb[1] == 'v' || verb[1] == 's' {
+			assert.Equal(t, want, fmt.Sprintf(verb, c), verb)
+		}
+		// A dereferenced Client has no methods of its own: its fields
+		// print, and the key is not among them.
+		assertNoCanary(t, "a Client value printed with "+verb, fmt.Sprintf(verb, *c))
+	}
 
 	// A Client nested in a caller's value, by pointer or by value.
 	type service struct {
@@ -245,8 +252,8 @@ func TestClientPrintsRedacted(t *testing.T) {
 func TestLogRecordsCarryOnlyCallFacts(t *testing.T) {
 	t.Parallel()
 	allowed := map[string]bool{
-		"time": true, "level": true, "msg": true, "attempt": true, "attempts": true,
-		"status": true, "failed": true, "duration": true, "wait": true, "error_code": true,
+		"time": true, "level": true, "msg": true, "operation": true, "attempt": true, "attempts": true,
+		"status": true, "duration": true, "wait": true, "error_code": true,
 	}
 	var logs syncBuffer
 	logger := slog.New(slog.NewJSONHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
@@ -273,10 +280,11 @@ func TestLogRecordsCarryOnlyCallFacts(t *testing.T) {
 		last = rec
 	}
 	assert.Equal(t, []string{
-		"vlens: attempt", "vlens: retrying",
-		"vlens: attempt", "vlens: retrying",
-		"vlens: attempt", "vlens: create auth session failed",
+		"vlens: attempt", "vlens: answer", "vlens: retrying",
+		"vlens: attempt", "vlens: retrying", // the reset gets no answer
+		"vlens: attempt", "vlens: answer", "vlens: call failed",
 	}, msgs)
+	assert.Equal(t, "create auth session", last["operation"])
 	assert.Equal(t, "WARN", last["level"])
 	assert.Equal(t, float64(3), last["attempts"])
 	assert.Equal(t, float64(200), last["status"])

@@ -11,68 +11,22 @@ import (
 	"strconv"
 	"strings"
 	"time"
-
-	"github.com/hashicorp/go-retryablehttp"
 )
 
-// newRetryClient configures go-retryablehttp around hc. Its defaults that
-// must not reach callers are replaced: the stderr logger, the backoff that
-// cannot see the caller's deadline, and the "giving up" error.
-func (c *Client) newRetryClient(hc *http.Client) *retryablehttp.Client {
-	rc := retryablehttp.NewClient()
-	rc.HTTPClient = hc
-	rc.Logger = nil
-	rc.RetryMax = c.maxRetries
-	rc.CheckRetry = checkRetry
-	rc.Backoff = waitedInCheckRetry
-	rc.ErrorHandler = passLastResponse
-	return rc
-}
+// retryPolicy says which failures of an operation may be retried.
+type retryPolicy int
 
-// checkRetry is the whole retry policy. It decides whether the attempt just
-// made should be retried and, if so, waits before saying yes.
-//
-// The wait happens here rather than in go-retryablehttp's Backoff hook
-// because Backoff is not given the request when the attempt failed without
-// a response, so it cannot know the caller's deadline; here the context is
-// at hand, so the client can refuse at once a wait that would end after the
-// deadline (returning the last answer) instead of sleeping into it.
-func checkRetry(ctx context.Context, resp *http.Response, err error) (bool, error) {
-	if ctxErr := ctx.Err(); ctxErr != nil {
-		return false, ctxErr
-	}
-	st := callFrom(ctx)
-	if st == nil || !shouldRetry(resp, err) {
-		return false, nil
-	}
-	c := st.client
-	if st.attempts > c.maxRetries {
-		return false, nil
-	}
-	wait, ok := c.retryWait(ctx, resp, st.attempts)
-	if !ok {
-		return false, nil
-	}
-	if c.logger != nil {
-		status := 0
-		if resp != nil {
-			status = resp.StatusCode
-		}
-		c.logger.LogAttrs(ctx, slog.LevelInfo, "vlens: retrying",
-			slog.Int("attempt", st.attempts),
-			slog.Int("status", status),
-			slog.Duration("wait", wait))
-	}
-	if err := sleep(ctx, wait); err != nil {
-		return false, err
-	}
-	return true, nil
-}
+const (
+	// retrySafe is for operations that only mint something the caller
+	// uses once (a session token): repeating one at worst mints an unused
+	// extra. Transport failures and HTTP 429, 500, 502, 503 and 504 are
+	// retried.
+	retrySafe retryPolicy = iota
+)
 
-// shouldRetry reports whether an attempt's outcome is worth another try:
-// transport failures, and HTTP 429, 500, 502, 503 and 504. Any other status,
-// and any envelope error, is final.
-func shouldRetry(resp *http.Response, err error) bool {
+// retryable reports whether an attempt's outcome is worth another try under
+// policy p.
+func (p retryPolicy) retryable(resp *http.Response, err error) bool {
 	if err != nil {
 		return isTransient(err)
 	}
@@ -91,12 +45,11 @@ func retryableStatus(status int) bool {
 }
 
 // isTransient reports whether a transport failure may go away on its own.
-// Certificate and TLS errors do not, and neither does an answer the SDK
-// rejected (too large) or a rate limiter's refusal.
+// Certificate and TLS errors do not, and neither does a rate limiter's
+// refusal.
 func isTransient(err error) bool {
 	var (
 		limitErr    *limiterError
-		apiErr      *APIError
 		verifyErr   *tls.CertificateVerificationError
 		unknownAuth x509.UnknownAuthorityError
 		hostErr     x509.HostnameError
@@ -104,35 +57,90 @@ func isTransient(err error) bool {
 		recordErr   tls.RecordHeaderError
 	)
 	switch {
-	case errors.As(err, &limitErr), errors.As(err, &apiErr), errors.As(err, &verifyErr), errors.As(err, &unknownAuth),
+	case errors.As(err, &limitErr), errors.As(err, &verifyErr), errors.As(err, &unknownAuth),
 		errors.As(err, &hostErr), errors.As(err, &invalidErr), errors.As(err, &recordErr):
 		return false
 	}
 	return true
 }
 
-// retryWait returns how long to wait before the next attempt, or false when
-// the client should stop now: the server asked for a wait longer than
-// WithMaxRetryAfter allows, or the wait would end after ctx's deadline.
-func (c *Client) retryWait(ctx context.Context, resp *http.Response, attempts int) (time.Duration, bool) {
-	wait := backoff(c.retryWaitMin, c.retryWaitMax, attempts-1)
-	if resp != nil && (resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode == http.StatusServiceUnavailable) {
-		if ra, ok := retryAfter(resp.Header.Get("Retry-After"), time.Now()); ok {
-			if ra > c.maxRetryAfter {
-				return 0, false
-			}
-			wait = ra
+// checkRetry is go-retryablehttp's CheckRetry hook: a decision, without
+// waiting. It retries what the operation's policy allows, and only when
+// another attempt can still fit before ctx's deadline: the shortest wait
+// the backoff may choose plus the time the last attempt took. Otherwise the
+// call ends at once with the last answer. go-retryablehttp's RetryMax counts
+// the attempts.
+func (cl *call) checkRetry(ctx context.Context, resp *http.Response, err error) (bool, error) {
+	if ctxErr := ctx.Err(); ctxErr != nil {
+		return false, ctxErr
+	}
+	if !cl.op.retry.retryable(resp, err) {
+		return false, nil
+	}
+	wait := cl.s.retryWaitMin
+	if ra, ok := cl.retryAfter(resp); ok {
+		if ra > cl.s.maxRetryAfter {
+			return false, nil
 		}
+		wait = ra
 	}
-	if deadline, ok := ctx.Deadline(); ok && time.Until(deadline) < wait {
-		return 0, false
-	}
-	return wait, true
+	room, limited := cl.room(ctx)
+	return !limited || wait <= room, nil
 }
 
-// backoff draws the wait before retry n (from 0) uniformly between min and
-// min·2^(n+1), capped at max ("full jitter" above a floor).
-func backoff(min, max time.Duration, n int) time.Duration {
+// backoff is go-retryablehttp's Backoff hook: the wait before retry n (from
+// 0). It is the server's Retry-After on 429 and 503 when present (checkRetry
+// has refused one over WithMaxRetryAfter), and otherwise drawn uniformly
+// between min and min·2^(n+1) ("full jitter" above a floor), capped at max
+// and at the room left before the deadline.
+func (cl *call) backoff(min, max time.Duration, n int, resp *http.Response) time.Duration {
+	wait, ok := cl.retryAfter(resp)
+	if !ok {
+		if room, limited := cl.room(cl.ctx); limited && room < max {
+			max = room
+		}
+		wait = jitter(min, max, n)
+	}
+	if l := cl.s.logger; l != nil {
+		status := 0
+		if resp != nil {
+			status = resp.StatusCode
+		}
+		l.LogAttrs(cl.ctx, slog.LevelInfo, "vlens: retrying",
+			slog.String("operation", cl.op.name),
+			slog.Int("attempt", cl.attempts),
+			slog.Int("status", status),
+			slog.Duration("wait", wait))
+	}
+	return wait
+}
+
+// retryAfter is the wait a 429 or 503 answer asks for in Retry-After.
+func (cl *call) retryAfter(resp *http.Response) (time.Duration, bool) {
+	if resp == nil || (resp.StatusCode != http.StatusTooManyRequests && resp.StatusCode != http.StatusServiceUnavailable) {
+		return 0, false
+	}
+	return retryAfter(resp.Header.Get("Retry-After"), time.Now())
+}
+
+// room is how long the call may still wait before its next attempt: the
+// time left before ctx's deadline less what the last attempt took, so that
+// the next one has as long. limited is false when ctx has no deadline.
+func (cl *call) room(ctx context.Context) (room time.Duration, limited bool) {
+	deadline, ok := ctx.Deadline()
+	if !ok {
+		return 0, false
+	}
+	took := time.Since(cl.attemptStart)
+	if cl.attempts == 0 {
+		took = 0
+	}
+	return time.Until(deadline) - took, true
+}
+
+// jitter draws a wait uniformly between min and min·2^(n+1), capped at max,
+// and never below min.
+func jitter(min, max time.Duration, n int) time.Duration {
 	upper := max
 	if n < 32 {
 		if u := min << (n + 1); u > 0 && u < max {
@@ -166,31 +174,6 @@ func retryAfter(v string, now time.Time) (time.Duration, bool) {
 	}
 	return 0, false
 }
-
-// retryAfterHeader is the wait resp's Retry-After asks for, or 0.
-func retryAfterHeader(resp *http.Response, now time.Time) time.Duration {
-	d, _ := retryAfter(resp.Header.Get("Retry-After"), now)
-	return d
-}
-
-// sleep waits for d or until ctx ends, whichever comes first.
-func sleep(ctx context.Context, d time.Duration) error {
-	if d <= 0 {
-		return nil
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
-}
-
-// waitedInCheckRetry is go-retryablehttp's Backoff hook: zero, because
-// checkRetry has already waited.
-func waitedInCheckRetry(_, _ time.Duration, _ int, _ *http.Response) time.Duration { return 0 }
 
 // passLastResponse is go-retryablehttp's ErrorHandler. When retries run out
 // on a retryable status it passes the last response through, so the caller

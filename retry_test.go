@@ -60,7 +60,7 @@ func TestBackoffStaysWithinItsBounds(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			for range 200 {
-				got := backoff(tt.min, tt.max, tt.n)
+				got := jitter(tt.min, tt.max, tt.n)
 				assert.GreaterOrEqual(t, got, tt.min)
 				assert.LessOrEqual(t, got, tt.upper)
 			}

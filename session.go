@@ -9,8 +9,10 @@ import (
 	"net/mail"
 	"strconv"
 	"strings"
-	"time"
 )
+
+// createAuthSessionPath is the endpoint CreateAuthSession posts to.
+const createAuthSessionPath = "/api/IdentityUserSession/CreateAuthSession"
 
 // CreateAuthSessionInput identifies the user a session is for and what the
 // session may do. At least one of PhoneNumber and Email is required; both may
@@ -100,7 +102,9 @@ func (in CreateAuthSessionInput) Format(f fmt.State, verb rune) {
 		mask(in.PhoneNumber), mask(in.Email), mask(in.UserPublicKey), permissionsString(in.SessionPermissions))
 }
 
-// LogValue logs which fields are set, never their values.
+// LogValue logs which fields are set, never their values. Its receiver is a
+// value so that an input logs redacted in every slog handler, the JSON one
+// included (a nil *CreateAuthSessionInput is the one thing it cannot log).
 func (in CreateAuthSessionInput) LogValue() slog.Value {
 	return slog.GroupValue(
 		slog.String("phoneNumber", mask(in.PhoneNumber)),
@@ -125,6 +129,21 @@ func mask(s string) string {
 	return redacted
 }
 
+// SessionPermissions controls which features and contract types the user's
+// session offers. When present in a request, both booleans are always sent;
+// an empty AllowedContractTypeIDs is omitted.
+type SessionPermissions struct {
+	// AllowedContractTypeIDs lists the contract type IDs the user may create
+	// in this session. Each must be positive, without duplicates.
+	AllowedContractTypeIDs []int `json:"allowedContractTypeIds,omitempty"`
+	// MinimalSignatureFlow skips optional steps and uses the streamlined
+	// signing flow.
+	MinimalSignatureFlow bool `json:"minimalSignatureFlow"`
+	// DigitalIdentityOnly makes the session perform KYC only, with no
+	// contract creation. Vlens spells it with a capital D on the wire.
+	DigitalIdentityOnly bool `json:"DigitalIdentityOnly"`
+}
+
 // AuthSession is a session token minted by Vlens for one user. Hand Token to
 // that user's browser or app to start the Vlens iframe or WebView; treat it as
 // a secret (do not log it, do not cache it in shared places).
@@ -147,9 +166,40 @@ func (s AuthSession) GoString() string { return s.String() }
 // Format prints the session with its token redacted, for every verb.
 func (s AuthSession) Format(f fmt.State, _ rune) { _, _ = f.Write([]byte(s.String())) }
 
-// LogValue logs the session with its token redacted.
-func (s AuthSession) LogValue() slog.Value {
+// MarshalJSON encodes the session with its token redacted, so that no slog
+// handler can reveal it. To hand the token on, send the Token field itself.
+func (s AuthSession) MarshalJSON() ([]byte, error) {
+	token := ""
+	if s.Token != "" {
+		token = redacted
+	}
+	return json.Marshal(struct{ Token string }{token})
+}
+
+// LogValue logs the session with its token redacted. It is nil-safe: the
+// usual "session", s, "err", err on a failure path logs a nil session as
+// "<nil>".
+func (s *AuthSession) LogValue() slog.Value {
+	if s == nil {
+		return slog.StringValue("<nil>")
+	}
 	return slog.GroupValue(slog.String("token", mask(s.Token)))
+}
+
+// sessionToken is the data of an answer that carries a session token: a
+// JSON string that is not blank.
+type sessionToken string
+
+func (t *sessionToken) UnmarshalJSON(b []byte) error {
+	var s string
+	if err := json.Unmarshal(b, &s); err != nil {
+		return err
+	}
+	if strings.TrimSpace(s) == "" {
+		return errors.New("blank session token")
+	}
+	*t = sessionToken(s)
+	return nil
 }
 
 // CreateAuthSession asks Vlens for a session token for the user in in, so
@@ -159,27 +209,26 @@ func (s AuthSession) LogValue() slog.Value {
 // sent when it breaks the rules. Transport failures and HTTP 429, 500, 502,
 // 503 and 504 are retried (see WithMaxRetries); any other answer that is not a
 // token is returned at once as an *APIError. The call never outlives ctx, and
-// when ctx ends the call, errors.Is(err, ctx.Err()) holds.
+// when ctx ends the call, errors.Is(err, ctx.Err()) holds. opts apply to this
+// call only (see Option).
 //
 // Retrying is safe: each call only mints a fresh token and the caller uses
 // only the token it receives, so a retried call at worst leaves an unused
 // token behind.
-func (c *Client) CreateAuthSession(ctx context.Context, in CreateAuthSessionInput) (*AuthSession, error) {
-	if ctx == nil {
-		return nil, errors.New("vlens: create auth session: nil context")
-	}
-	if err := in.Validate(); err != nil {
-		return nil, err
-	}
-	st := &call{Context: ctx, client: c, in: in, start: time.Now()}
-	body, err := json.Marshal(&st.in) // a pointer: no second copy of the input
-	if err != nil {
-		return nil, fmt.Errorf("vlens: create auth session: encoding request: %w", err)
-	}
-	st.body = body
-	token, err := c.send(st)
+func (c *Client) CreateAuthSession(ctx context.Context, in CreateAuthSessionInput, opts ...Option) (*AuthSession, error) {
+	var token sessionToken
+	err := c.do(ctx, operation{
+		name:     "create auth session",
+		path:     createAuthSessionPath,
+		auth:     authAPIKey,
+		retry:    retrySafe,
+		validate: in.Validate,
+		body:     in,
+		secrets:  []string{in.PhoneNumber, in.Email, in.UserPublicKey},
+		data:     &token,
+	}, opts)
 	if err != nil {
 		return nil, err
 	}
-	return &AuthSession{Token: token}, nil
+	return &AuthSession{Token: string(token)}, nil
 }

@@ -67,7 +67,7 @@ func TestSoak(t *testing.T) {
 	client, err := vlens.NewClient(canaryAPIKey,
 		vlens.WithBaseURL(srv.URL),
 		vlens.WithRetryWait(0, time.Millisecond),
-		vlens.WithTimeout(5*time.Second),
+		vlens.WithAttemptTimeout(5*time.Second),
 	)
 	require.NoError(t, err)
 

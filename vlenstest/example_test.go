@@ -38,7 +38,7 @@ func ExampleDelayed() {
 	defer srv.Close()
 	srv.Enqueue(vlenstest.Delayed(time.Minute))
 
-	client := srv.Client(vlens.WithTimeout(50 * time.Millisecond))
+	client := srv.Client(vlens.WithAttemptTimeout(50 * time.Millisecond))
 	_, err := client.CreateAuthSession(context.Background(), vlens.CreateAuthSessionInput{Email: "ann@example.com"})
 	fmt.Println("error:", err, "after", len(srv.Requests()), "attempts")
 	// Output:

@@ -64,7 +64,7 @@ func TestFaultsRecoveredByRetries(t *testing.T) {
 		{"proxy page then success", []vlenstest.Fault{vlenstest.ProxyPage(502)}, nil, []int{502, 200}},
 		{"429 with Retry-After 0 is retried", []vlenstest.Fault{{Status: 429, Header: http.Header{"Retry-After": {"0"}}}}, nil, []int{429, 200}},
 		{"delay beyond the per-attempt timeout is retried", []vlenstest.Fault{vlenstest.Delayed(time.Minute)},
-			[]vlens.Option{vlens.WithTimeout(50 * time.Millisecond)}, []int{0, 200}},
+			[]vlens.Option{vlens.WithAttemptTimeout(50 * time.Millisecond)}, []int{0, 200}},
 		{"delay alone answers normally", []vlenstest.Fault{vlenstest.Delayed(2 * time.Millisecond)}, nil, []int{200}},
 	}
 	for _, tt := range tests {

@@ -1,9 +1,9 @@
 package vlens
 
-// Behavioural checks for the parts of the request path restructured for
-// speed (issue 5): the request template and its shared headers, the reused
-// request-body reader, the pooled response buffer, and the per-attempt
-// timeout. They use in-memory transports or loopback servers only.
+// Behavioural checks of what goes on the wire and comes back: identical
+// bodies on every attempt, headers under concurrency and with a cookie jar,
+// the per-attempt timeout, the response size limit. They use in-memory
+// transports or loopback servers only.
 
 import (
 	"bytes"
@@ -16,7 +16,6 @@ import (
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
-	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -129,68 +128,6 @@ func TestRetriesOverLoopbackSendIdenticalBodyBytes(t *testing.T) {
 	assert.Equal(t, []string{string(want), string(want), string(want)}, bodies)
 }
 
-func TestTokenDoesNotAliasPooledBuffer(t *testing.T) {
-	t.Parallel()
-	var n atomic.Int64
-	rt := roundTripFunc(func(req *http.Request) (*http.Response, error) {
-		_, _ = io.Copy(io.Discard, req.Body)
-		i := n.Add(1)
-		if i%2 == 0 {
-			// An envelope error whose message and descriptions the caller
-			// keeps after the call.
-			return envelopeResponse(req, http.StatusOK,
-				`{"data":null,"error_code":`+strconv.FormatInt(i, 10)+`,"error_message":"m-`+
-					strconv.FormatInt(i, 10)+`","error_descriptions":{"f":"d-`+strconv.FormatInt(i, 10)+`"}}`), nil
-		}
-		return envelopeResponse(req, http.StatusOK, tokenEnvelope("token-"+strconv.FormatInt(i, 10)+strings.Repeat("x", 200))), nil
-	})
-	c := newSanityClient(t, rt, WithMaxRetries(0))
-
-	type kept struct {
-		token, message, descriptions string
-		got                          *AuthSession
-		err                          *APIError
-	}
-	var keptMu sync.Mutex
-	var all []kept
-	var wg sync.WaitGroup
-	for g := 0; g < 8; g++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := 0; i < 200; i++ {
-				s, err := c.CreateAuthSession(context.Background(), benchInput)
-				var k kept
-				if err != nil {
-					var apiErr *APIError
-					if !assert.ErrorAs(t, err, &apiErr) {
-						return
-					}
-					k = kept{message: apiErr.Message, descriptions: string(apiErr.Descriptions), err: apiErr}
-				} else {
-					k = kept{token: s.Token, got: s}
-				}
-				keptMu.Lock()
-				all = append(all, k)
-				keptMu.Unlock()
-			}
-		}()
-	}
-	wg.Wait()
-	// Every later call reused the pooled buffers; what callers kept must
-	// be unchanged.
-	for _, k := range all {
-		if k.got != nil {
-			assert.Equal(t, k.token, k.got.Token)
-			assert.True(t, strings.HasPrefix(k.got.Token, "token-"))
-			continue
-		}
-		assert.Equal(t, k.message, k.err.Message)
-		assert.Equal(t, "m-"+strconv.Itoa(k.err.Code), k.err.Message)
-		assert.Equal(t, `{"f":"d-`+strconv.Itoa(k.err.Code)+`"}`, string(k.err.Descriptions))
-	}
-}
-
 func TestPerAttemptTimeoutFiresOnSlowBody(t *testing.T) {
 	t.Parallel()
 	release := make(chan struct{})
@@ -207,7 +144,7 @@ func TestPerAttemptTimeoutFiresOnSlowBody(t *testing.T) {
 		}
 	}))
 	t.Cleanup(srv.Close)
-	c, err := NewClient(benchAPIKey, WithBaseURL(srv.URL), WithTimeout(50*time.Millisecond), fastRetries(1))
+	c, err := NewClient(benchAPIKey, WithBaseURL(srv.URL), WithAttemptTimeout(50*time.Millisecond), fastRetries(1))
 	require.NoError(t, err)
 
 	start := time.Now()
@@ -229,7 +166,7 @@ func TestCallerDeadlineSoonerThanAttemptTimeout(t *testing.T) {
 		<-req.Context().Done()
 		return nil, req.Context().Err()
 	})
-	c := newSanityClient(t, rt, WithTimeout(time.Minute), fastRetries(2))
+	c := newSanityClient(t, rt, WithAttemptTimeout(time.Minute), fastRetries(2))
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Millisecond)
 	defer cancel()
 
@@ -341,9 +278,6 @@ func TestHeadersWithCookieJar(t *testing.T) {
 	}
 	wg.Wait()
 	assert.EqualValues(t, 160, cookies.Load(), "each request carries the cookie once")
-	tmpl := c.secret().request
-	assert.Empty(t, tmpl.Header.Values("Cookie"), "the template is never modified")
-	assert.Len(t, tmpl.Header, 4)
 }
 
 // TestDefaultStackSharesHeadersSafely runs concurrent calls through the
@@ -359,7 +293,6 @@ func TestDefaultStackSharesHeadersSafely(t *testing.T) {
 	t.Cleanup(srv.Close)
 	c, err := NewClient(benchAPIKey, WithBaseURL(srv.URL))
 	require.NoError(t, err)
-	require.True(t, c.secret().shareHeader)
 
 	var wg sync.WaitGroup
 	for g := 0; g < 8; g++ {
@@ -377,7 +310,9 @@ func TestDefaultStackSharesHeadersSafely(t *testing.T) {
 	wg.Wait()
 }
 
-func TestCallContextPrintsNoUserData(t *testing.T) {
+// TestRequestContextPrintsNoUserData checks that a transport that logs the
+// request's context shows nothing of the call's data.
+func TestRequestContextPrintsNoUserData(t *testing.T) {
 	t.Parallel()
 	var printed string
 	rt := roundTripFunc(func(req *http.Request) (*http.Response, error) {
@@ -387,7 +322,6 @@ func TestCallContextPrintsNoUserData(t *testing.T) {
 	c := newSanityClient(t, rt)
 	_, err := c.CreateAuthSession(context.Background(), benchInput)
 	require.NoError(t, err)
-	assert.Contains(t, printed, "vlens.call")
 	for _, secret := range []string{benchInput.PhoneNumber, "201234567890", benchAPIKey} {
 		assert.NotContains(t, printed, secret)
 		assert.NotContains(t, printed, fmt.Sprintf("%x", secret))
@@ -400,7 +334,6 @@ func fmtContext(ctx context.Context) string {
 	var b bytes.Buffer
 	for _, verb := range []string{"%v", "%+v", "%#v", "%s", "%d", "%x"} {
 		b.WriteString(fmt.Sprintf(verb, ctx))
-		b.WriteString(fmt.Sprintf(verb, context.WithValue(ctx, callKey{}, nil)))
 	}
 	return b.String()
 }

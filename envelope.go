@@ -8,25 +8,10 @@ import (
 	"unicode/utf8"
 )
 
-// SessionPermissions controls which features and contract types the user's
-// session offers. When present in a request, both booleans are always sent;
-// an empty AllowedContractTypeIDs is omitted.
-type SessionPermissions struct {
-	// AllowedContractTypeIDs lists the contract type IDs the user may create
-	// in this session. Each must be positive, without duplicates.
-	AllowedContractTypeIDs []int `json:"allowedContractTypeIds,omitempty"`
-	// MinimalSignatureFlow skips optional steps and uses the streamlined
-	// signing flow.
-	MinimalSignatureFlow bool `json:"minimalSignatureFlow"`
-	// DigitalIdentityOnly makes the session perform KYC only, with no
-	// contract creation. Vlens spells it with a capital D on the wire.
-	DigitalIdentityOnly bool `json:"DigitalIdentityOnly"`
-}
-
 // envelope is Vlens's response body for every endpoint:
 // {data, error_code, error_message, error_descriptions}.
 type envelope struct {
-	Data              string          `json:"data"` // null, absent and "" all mean no token
+	Data              json.RawMessage `json:"data"` // kept raw: an error envelope's data may be of any type
 	ErrorCode         *int            `json:"error_code"`
 	ErrorMessage      *string         `json:"error_message"`
 	ErrorDescriptions json.RawMessage `json:"error_descriptions"`
@@ -40,21 +25,29 @@ func (e *envelope) failed() bool { return e.ErrorCode != nil && *e.ErrorCode != 
 // proxy's HTML page, say) is kept in APIError.Message.
 const maxErrorBodyBytes = 512
 
-// decodeResponse turns one complete answer into a token or an *APIError. It
-// is the single place that knows the envelope's rules. The redactor removes
-// the caller's data from anything copied out of the body.
-func decodeResponse(status int, body []byte, r *redactor) (string, error) {
+// decodeEnvelope turns one complete answer into the operation's data or an
+// *APIError. It is the single place that knows the envelope's rules. On
+// success, data must be present and decode into out; the types endpoints
+// decode into refuse what they cannot use (a blank token, say). The redactor
+// removes the caller's secrets from anything copied out of the body.
+func decodeEnvelope(status int, body []byte, tooLarge bool, limit int64, r *redactor, out any) error {
 	ok := status >= 200 && status <= 299
+	if tooLarge {
+		return &APIError{StatusCode: status, Message: tooLargeMessage(limit), kind: ErrResponseTooLarge}
+	}
 	var env envelope
 	isEnvelope := looksLikeObject(body) && json.Unmarshal(body, &env) == nil
 	switch {
 	case ok && !isEnvelope:
-		return "", &APIError{StatusCode: status, Message: "response body is not a JSON envelope", kind: ErrMalformedResponse}
+		return &APIError{StatusCode: status, Message: "response body is not a JSON envelope", kind: ErrMalformedResponse}
 	case ok && !env.failed():
-		if env.Data == "" {
-			return "", &APIError{StatusCode: status, Message: "response envelope carries no token", kind: ErrMalformedResponse}
+		if d := bytes.TrimSpace(env.Data); len(d) == 0 || bytes.Equal(d, []byte("null")) {
+			return &APIError{StatusCode: status, Message: "response envelope carries no data", kind: ErrMalformedResponse}
 		}
-		return env.Data, nil
+		if json.Unmarshal(env.Data, out) != nil {
+			return &APIError{StatusCode: status, Message: "response data is not what the endpoint returns", kind: ErrMalformedResponse}
+		}
+		return nil
 	case isEnvelope:
 		e := &APIError{StatusCode: status}
 		if env.ErrorCode != nil {
@@ -69,9 +62,9 @@ func decodeResponse(status int, body []byte, r *redactor) (string, error) {
 		if e.Message == "" && !ok {
 			e.Message = statusText(status)
 		}
-		return "", e
+		return e
 	default:
-		return "", &APIError{StatusCode: status, Message: bodyExcerpt(status, body, r)}
+		return &APIError{StatusCode: status, Message: bodyExcerpt(status, body, r)}
 	}
 }
 

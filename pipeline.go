@@ -1,0 +1,209 @@
+package vlens
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/hashicorp/go-retryablehttp"
+)
+
+// operation is what an endpoint method tells the pipeline about itself. Each
+// endpoint is its input and output types plus a method that fills one in and
+// calls Client.do; nothing else in the package knows which endpoint is
+// being called.
+type operation struct {
+	// name is the operation as errors and logs name it: "create auth
+	// session".
+	name string
+	// path is appended to the base URL.
+	path string
+	// auth says which credentials the request carries.
+	auth authScheme
+	// retry says which failures may be retried.
+	retry retryPolicy
+	// validate checks the caller's input before anything is sent.
+	validate func() error
+	// body is marshalled as the request body.
+	body any
+	// secrets are the caller's values that must not survive in anything
+	// copied out of Vlens's answer (the API key is always added).
+	secrets []string
+	// data is where the envelope's data is decoded on success: a pointer.
+	data any
+}
+
+// authScheme is how an operation authenticates.
+type authScheme int
+
+const (
+	// authAPIKey sends the tenant's ApiKey header alone.
+	authAPIKey authScheme = iota
+)
+
+// call is one endpoint call in flight: the operation, the settings in force
+// and what the attempts have learnt so far. go-retryablehttp's hooks and the
+// attempt transport are its methods, so they share this state without
+// anything hidden in the request's context. A call is used by one goroutine.
+type call struct {
+	ctx    context.Context // the caller's: the hooks that are given none use it
+	op     operation
+	s      settings
+	header http.Header // the headers every attempt starts from
+	start  time.Time
+
+	attempts     int       // attempts sent so far (the limiter let them go)
+	attemptStart time.Time // when the latest attempt was sent
+	tooLarge     bool      // the latest answer's body was over the size limit
+}
+
+// do is the one path every endpoint takes: validate, marshal, send with
+// retries, then decode the answer into op.data or a typed error.
+func (c *Client) do(ctx context.Context, op operation, opts []Option) error {
+	if ctx == nil {
+		return errors.New("vlens: " + op.name + ": nil context")
+	}
+	s, err := c.callSettings(opts)
+	if err != nil {
+		return fmt.Errorf("vlens: %s: %w", op.name, err)
+	}
+	if err := op.validate(); err != nil {
+		return err
+	}
+	body, err := json.Marshal(op.body)
+	if err != nil {
+		return fmt.Errorf("vlens: %s: encoding request: %w", op.name, err)
+	}
+	cl := &call{ctx: ctx, op: op, s: s, header: c.header(&s), start: time.Now()}
+	resp, err := cl.send(c.baseURL+op.path, body, baseTransport(s.httpClient))
+	if err != nil {
+		err = cl.failure(err)
+		cl.logOutcome(0, err)
+		return err
+	}
+	defer resp.Body.Close()
+	err = cl.decode(resp, append(op.secrets, c.apiKey()))
+	cl.logOutcome(resp.StatusCode, err)
+	return err
+}
+
+// send posts body with go-retryablehttp, configured for this call: the retry
+// policy, backoff and log lines are the call's hooks, and each attempt goes
+// through the call's attempt transport over base.
+func (cl *call) send(url string, body []byte, base http.RoundTripper) (*http.Response, error) {
+	req, err := retryablehttp.NewRequestWithContext(cl.ctx, http.MethodPost, url, body)
+	if err != nil {
+		return nil, err
+	}
+	req.Header = cl.header.Clone()
+	hc := http.Client{}
+	if cl.s.httpClient != nil {
+		hc = *cl.s.httpClient // its Jar and Timeout apply; the caller's value is untouched
+	}
+	hc.Transport = attemptTransport{cl: cl, base: base}
+	// The ApiKey header is custom, and Go's client would forward it to
+	// whatever host a redirect names: refuse every redirect.
+	hc.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	rc := &retryablehttp.Client{
+		HTTPClient:      &hc,
+		RetryWaitMin:    cl.s.retryWaitMin,
+		RetryWaitMax:    cl.s.retryWaitMax,
+		RetryMax:        cl.s.maxRetries,
+		CheckRetry:      cl.checkRetry,
+		Backoff:         cl.backoff,
+		ErrorHandler:    passLastResponse,
+		PrepareRetry:    cl.prepareRetry,
+		RequestLogHook:  cl.logAttempt,
+		ResponseLogHook: cl.logAnswer,
+	}
+	return rc.Do(req)
+}
+
+// prepareRetry is go-retryablehttp's PrepareRetry hook: each retry starts
+// from the call's own headers, not from what the last attempt's client added
+// (a cookie jar adds its cookies to the request in place).
+func (cl *call) prepareRetry(req *http.Request) error {
+	req.Header = cl.header.Clone()
+	return nil
+}
+
+// failure turns a call that ended without a usable answer into the error the
+// caller sees: the caller's context error when the context ended the call,
+// the rate limiter's refusal, or else the last attempt's transport failure.
+func (cl *call) failure(err error) error {
+	if ctxErr := cl.ctx.Err(); ctxErr != nil {
+		return fmt.Errorf("vlens: %s: %w", cl.op.name, ctxErr)
+	}
+	var limitErr *limiterError
+	if errors.As(err, &limitErr) {
+		return fmt.Errorf("vlens: %s: %w", cl.op.name, limitErr)
+	}
+	return fmt.Errorf("vlens: %s: %d attempt(s) failed: %w", cl.op.name, cl.attempts, err)
+}
+
+// decode turns the final answer into op.data or an *APIError that describes
+// it, with secrets redacted from everything copied out of the body.
+func (cl *call) decode(resp *http.Response, secrets []string) error {
+	body, err := io.ReadAll(resp.Body) // already in memory: the attempt read it
+	if err != nil {
+		return fmt.Errorf("vlens: %s: reading response body: %w", cl.op.name, err)
+	}
+	r := newRedactor(secrets)
+	err = decodeEnvelope(resp.StatusCode, body, cl.tooLarge, cl.s.maxResponseBytes, &r, cl.op.data)
+	var apiErr *APIError
+	if errors.As(err, &apiErr) {
+		apiErr.Operation = cl.op.name
+		apiErr.Attempts = cl.attempts
+		apiErr.Header = resp.Header
+		apiErr.RetryAfter, _ = retryAfter(resp.Header.Get("Retry-After"), time.Now())
+	}
+	return err
+}
+
+// logAttempt is go-retryablehttp's RequestLogHook: attempt n (from 0) is
+// about to go out.
+func (cl *call) logAttempt(_ retryablehttp.Logger, _ *http.Request, n int) {
+	if l := cl.s.logger; l != nil {
+		l.LogAttrs(cl.ctx, slog.LevelDebug, "vlens: attempt",
+			slog.String("operation", cl.op.name), slog.Int("attempt", n+1))
+	}
+}
+
+// logAnswer is go-retryablehttp's ResponseLogHook: an attempt got an answer.
+func (cl *call) logAnswer(_ retryablehttp.Logger, resp *http.Response) {
+	if l := cl.s.logger; l != nil {
+		l.LogAttrs(cl.ctx, slog.LevelDebug, "vlens: answer",
+			slog.String("operation", cl.op.name),
+			slog.Int("attempt", cl.attempts),
+			slog.Int("status", resp.StatusCode),
+			slog.Duration("duration", time.Since(cl.attemptStart)))
+	}
+}
+
+// logOutcome logs how the call ended.
+func (cl *call) logOutcome(status int, err error) {
+	l := cl.s.logger
+	if l == nil {
+		return
+	}
+	attrs := []slog.Attr{
+		slog.String("operation", cl.op.name),
+		slog.Int("attempts", cl.attempts),
+		slog.Int("status", status),
+		slog.Duration("duration", time.Since(cl.start)),
+	}
+	if err == nil {
+		l.LogAttrs(cl.ctx, slog.LevelDebug, "vlens: call succeeded", attrs...)
+		return
+	}
+	var apiErr *APIError
+	if errors.As(err, &apiErr) {
+		attrs = append(attrs, slog.Int("error_code", apiErr.Code))
+	}
+	l.LogAttrs(cl.ctx, slog.LevelWarn, "vlens: call failed", attrs...)
+}

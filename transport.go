@@ -1,0 +1,124 @@
+package vlens
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"strconv"
+	"time"
+)
+
+// attemptTransport makes one attempt of a call: it waits on the rate
+// limiter, bounds the attempt with the per-attempt timeout, and reads the
+// whole body (within the size limit) before returning, so that a body that
+// breaks off is a transport failure the retry policy sees, the timeout
+// covers the body, and the connection goes back to the pool at once.
+//
+// It deliberately has no CloseIdleConnections method: go-retryablehttp calls
+// that on its client when a call fails, and the SDK must not close the idle
+// connections of a transport the caller owns, nor empty the shared pool.
+type attemptTransport struct {
+	cl   *call
+	base http.RoundTripper
+}
+
+func (t attemptTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	cl, parent := t.cl, req.Context()
+	// Go's own transport checks this, but a caller's RoundTripper need not:
+	// once the caller's context has ended, nothing more may be sent.
+	if err := parent.Err(); err != nil {
+		closeBody(req)
+		return nil, err
+	}
+	if cl.s.limiter != nil {
+		if err := cl.s.limiter.Wait(parent); err != nil {
+			closeBody(req)
+			return nil, &limiterError{err: err}
+		}
+	}
+	cl.attempts++
+	cl.attemptStart = time.Now()
+	cl.tooLarge = false
+	ctx := parent
+	if d := cl.s.attemptTimeout; d > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(parent, d)
+		defer cancel()
+		req = req.WithContext(ctx)
+	}
+	resp, err := t.base.RoundTrip(req)
+	if err == nil {
+		err = cl.readBody(resp)
+	}
+	if err != nil && parent.Err() == nil && ctx.Err() != nil {
+		err = &attemptTimeoutError{timeout: cl.s.attemptTimeout}
+	}
+	if err != nil {
+		return nil, err
+	}
+	return resp, nil
+}
+
+// readBody replaces resp.Body with its contents, read in full up to the size
+// limit, or closes it and returns why it could not be read. A body over the
+// limit is not an error here: the answer keeps its status (a 503 is retried
+// like any other) and decoding reports ErrResponseTooLarge.
+func (cl *call) readBody(resp *http.Response) error {
+	if resp.StatusCode < 200 {
+		// net/http handles 100 and 103 itself; anything else informational
+		// (an unsolicited 101 Switching Protocols) has a body that is the
+		// raw connection, which would be read until the server closed it.
+		resp.Body.Close()
+		return fmt.Errorf("unexpected informational answer HTTP %d", resp.StatusCode)
+	}
+	defer resp.Body.Close()
+	limit := cl.s.maxResponseBytes
+	data, err := io.ReadAll(io.LimitReader(resp.Body, limit+1))
+	if err != nil {
+		return fmt.Errorf("reading response body: %w", err)
+	}
+	if int64(len(data)) > limit {
+		// Closing unread costs this one connection; draining an answer of
+		// unknown size could cost far more.
+		data, cl.tooLarge = data[:limit], true
+	}
+	resp.Body = io.NopCloser(bytes.NewReader(data))
+	return nil
+}
+
+// attemptTimeoutError is an attempt that ran past the per-attempt timeout
+// while the caller's context was still alive; it is retried.
+type attemptTimeoutError struct {
+	timeout time.Duration
+}
+
+func (e *attemptTimeoutError) Error() string {
+	return "attempt timed out after " + e.timeout.String()
+}
+
+// Timeout reports true, as net.Error timeouts do.
+func (e *attemptTimeoutError) Timeout() bool { return true }
+
+// limiterError is a Limiter's refusal to let an attempt go out. It ends the
+// call without a retry: the limiter has already waited as long as it would.
+type limiterError struct {
+	err error
+}
+
+func (e *limiterError) Error() string { return "waiting for rate limiter: " + e.err.Error() }
+
+func (e *limiterError) Unwrap() error { return e.err }
+
+// closeBody closes an unsent request's body, as a RoundTripper must.
+func closeBody(req *http.Request) {
+	if req.Body != nil {
+		req.Body.Close()
+	}
+}
+
+// tooLargeMessage describes a body over the size limit.
+func tooLargeMessage(limit int64) string {
+	return "response body exceeds " + strconv.FormatInt(limit, 10) + " bytes"
+}
