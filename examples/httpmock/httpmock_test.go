@@ -1,0 +1,79 @@
+// Package httpmock_test shows the two httpmock idioms that work with the
+// SDK, as the README describes them. It is a package of its own because
+// httpmock.Activate replaces http.DefaultTransport for the whole process:
+// its tests must not share a process with tests that use real loopback
+// servers through the default transport.
+package httpmock_test
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"testing"
+	"time"
+
+	"github.com/jarcoal/httpmock"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/vlens-go/vlens"
+)
+
+const endpoint = vlens.DefaultBaseURL + "/api/IdentityUserSession/CreateAuthSession"
+
+var input = vlens.CreateAuthSessionInput{PhoneNumber: "+201234567890"}
+
+// TestMockTransportWithHTTPClient is the first idiom: a mock transport of
+// your own, passed with WithHTTPClient. Nothing global changes, so such
+// tests may run in parallel.
+func TestMockTransportWithHTTPClient(t *testing.T) {
+	t.Parallel()
+	transport := httpmock.NewMockTransport()
+	transport.RegisterResponder(http.MethodPost, endpoint, httpmock.ResponderFromMultipleResponses([]*http.Response{
+		httpmock.NewStringResponse(503, ""),
+		httpmock.NewStringResponse(200, `{"data":"test-token","error_code":null}`),
+	}))
+	client, err := vlens.NewClient("test-key",
+		vlens.WithHTTPClient(&http.Client{Transport: transport}),
+		vlens.WithRetryWait(time.Millisecond, time.Millisecond), // keep retry tests fast
+	)
+	require.NoError(t, err)
+
+	session, err := client.CreateAuthSession(context.Background(), input)
+	require.NoError(t, err)
+	assert.Equal(t, "test-token", session.Token)
+	assert.Equal(t, 2, transport.GetTotalCallCount(), "the 503 was retried")
+}
+
+// TestActivateWithTheDefaultClient is the second idiom: httpmock.Activate
+// with a client built without WithHTTPClient. It works whether the client is
+// built before or after Activate, and NewClient does not panic on a
+// replaced http.DefaultTransport. It must not run in parallel with tests that
+// use the default transport.
+func TestActivateWithTheDefaultClient(t *testing.T) {
+	before, err := vlens.NewClient("test-key", vlens.WithRetryWait(time.Millisecond, time.Millisecond))
+	require.NoError(t, err)
+
+	httpmock.Activate()
+	t.Cleanup(httpmock.DeactivateAndReset)
+	httpmock.RegisterResponder(http.MethodPost, endpoint,
+		httpmock.NewStringResponder(200, `{"data":"test-token","error_code":null}`))
+
+	var after *vlens.Client
+	require.NotPanics(t, func() {
+		after, err = vlens.NewClient("test-key", vlens.WithRetryWait(time.Millisecond, time.Millisecond))
+	})
+	require.NoError(t, err)
+
+	for name, client := range map[string]*vlens.Client{"built before Activate": before, "built after Activate": after} {
+		session, err := client.CreateAuthSession(context.Background(), input)
+		require.NoError(t, err, name)
+		assert.Equal(t, "test-token", session.Token, name)
+	}
+	assert.Equal(t, 2, httpmock.GetTotalCallCount())
+
+	// Errors come back typed, as from Vlens itself.
+	httpmock.RegisterResponder(http.MethodPost, endpoint, httpmock.NewStringResponder(401, ""))
+	_, err = after.CreateAuthSession(context.Background(), input)
+	assert.True(t, errors.Is(err, vlens.ErrUnauthorized), "got %v", err)
+}
