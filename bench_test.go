@@ -21,6 +21,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"runtime"
 	"strconv"
 	"testing"
@@ -94,6 +95,17 @@ func newEnvelopeServer(tb testing.TB, status int, body []byte) *httptest.Server 
 	srv := httptest.NewServer(envelopeHandler(status, body))
 	tb.Cleanup(srv.Close)
 	return srv
+}
+
+// benchServerURL is the loopback server the loopback benchmarks call: the
+// one in VLENS_BENCH_URL when set (internal/benchserver, in a process of its
+// own, so that its work neither shares the client's allocation counts nor
+// hides on the same goroutine scheduler), else an in-process httptest server.
+func benchServerURL(b *testing.B) string {
+	if u := os.Getenv("VLENS_BENCH_URL"); u != "" {
+		return u
+	}
+	return newEnvelopeServer(b, http.StatusOK, benchEnvelope).URL
 }
 
 func envelopeHandler(status int, body []byte) http.Handler {
@@ -178,9 +190,8 @@ func BenchmarkBaselineNetHTTP(b *testing.B) {
 				runCalls(b, m.parallel, func() error { return baselineCall(ctx, hc, url) })
 			})
 			b.Run(f.name+"/"+m.name+"/transport=loopback", func(b *testing.B) {
-				srv := newEnvelopeServer(b, http.StatusOK, benchEnvelope)
 				hc := &http.Client{Transport: tunedTransport(b), Timeout: f.timeout}
-				url := srv.URL + createAuthSessionPath
+				url := benchServerURL(b) + createAuthSessionPath
 				runCalls(b, m.parallel, func() error { return baselineCall(ctx, hc, url) })
 			})
 		}
@@ -208,17 +219,15 @@ func BenchmarkCreateAuthSession(b *testing.B) {
 			runCalls(b, m.parallel, sdkCall(c))
 		})
 		b.Run(m.name+"/transport=loopback/http=default", func(b *testing.B) {
-			srv := newEnvelopeServer(b, http.StatusOK, benchEnvelope)
-			c, err := NewClient(benchAPIKey, WithBaseURL(srv.URL))
+			c, err := NewClient(benchAPIKey, WithBaseURL(benchServerURL(b)))
 			if err != nil {
 				b.Fatal(err)
 			}
 			runCalls(b, m.parallel, sdkCall(c))
 		})
 		b.Run(m.name+"/transport=loopback/http=tuned", func(b *testing.B) {
-			srv := newEnvelopeServer(b, http.StatusOK, benchEnvelope)
 			hc := &http.Client{Transport: tunedTransport(b)}
-			c, err := NewClient(benchAPIKey, WithBaseURL(srv.URL), WithHTTPClient(hc))
+			c, err := NewClient(benchAPIKey, WithBaseURL(benchServerURL(b)), WithHTTPClient(hc))
 			if err != nil {
 				b.Fatal(err)
 			}

@@ -31,11 +31,18 @@ type Client struct {
 	baseURL string
 	// settings are the client's options; each call copies them.
 	settings settings
-	// apiKey returns the API key. It is a function rather than a string
-	// because fmt prints a function as an address under every verb, so no way
-	// of printing a Client, even a copied value nested in an unexported field
-	// of the caller's, can reach the key.
-	apiKey func() string
+	// creds returns what carries the API key. It is a function rather than
+	// a pointer because fmt prints a function as an address under every
+	// verb, so no way of printing a Client, even a copied value nested in an
+	// unexported field of the caller's, can reach the key.
+	creds func() *credentials
+}
+
+// credentials are the API key and the headers every request starts from,
+// built once per client.
+type credentials struct {
+	apiKey string
+	header http.Header
 }
 
 // NewClient returns a client that authenticates with apiKey, the static
@@ -62,33 +69,34 @@ func NewClient(apiKey string, opts ...Option) (*Client, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Client{baseURL: base, settings: s, apiKey: func() string { return apiKey }}, nil
+	creds := &credentials{apiKey: apiKey, header: requestHeader(apiKey, s.userAgent)}
+	return &Client{baseURL: base, settings: s, creds: func() *credentials { return creds }}, nil
 }
 
-// callSettings returns the client's settings with a call's options applied
-// over them.
-func (c *Client) callSettings(opts []Option) (settings, error) {
-	s := c.settings
-	if len(opts) == 0 {
-		return s, nil
-	}
-	s.perCall = true
-	err := s.apply(opts)
-	return s, err
-}
-
-// header returns the headers every request of a call carries.
+// header returns the headers every request of a call with settings s starts
+// from. It is the client's own unless the call changed the User-Agent; the
+// caller must not modify it.
 func (c *Client) header(s *settings) http.Header {
-	ua := "vlens-go/" + Version + " " + runtime.Version()
-	if s.userAgent != "" {
-		ua += " " + s.userAgent
+	creds := c.creds()
+	if s.userAgent == c.settings.userAgent {
+		return creds.header
 	}
-	h := make(http.Header, 4)
-	h.Set("ApiKey", c.apiKey())
-	h.Set("Content-Type", "application/json")
-	h.Set("Accept", "application/json")
-	h.Set("User-Agent", ua)
-	return h
+	return requestHeader(creds.apiKey, s.userAgent)
+}
+
+// requestHeader builds the headers of a request: the API key, JSON both
+// ways, and the User-Agent with the caller's product tokens.
+func requestHeader(apiKey, userAgent string) http.Header {
+	ua := "vlens-go/" + Version + " " + runtime.Version()
+	if userAgent != "" {
+		ua += " " + userAgent
+	}
+	return http.Header{
+		"Apikey":       {apiKey}, // canonical form of ApiKey: header names are case-insensitive
+		"Content-Type": {"application/json"},
+		"Accept":       {"application/json"},
+		"User-Agent":   {ua},
+	}
 }
 
 // baseTransport returns the RoundTripper a call's attempts go through: the

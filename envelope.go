@@ -30,7 +30,7 @@ const maxErrorBodyBytes = 512
 // success, data must be present and decode into out; the types endpoints
 // decode into refuse what they cannot use (a blank token, say). The redactor
 // removes the caller's secrets from anything copied out of the body.
-func decodeEnvelope(status int, body []byte, tooLarge bool, limit int64, r *redactor, out any) error {
+func decodeEnvelope(status int, body []byte, tooLarge bool, limit int64, r *redactor, out any) *APIError {
 	ok := status >= 200 && status <= 299
 	if tooLarge {
 		return &APIError{StatusCode: status, Message: tooLargeMessage(limit), kind: ErrResponseTooLarge}
@@ -44,7 +44,7 @@ func decodeEnvelope(status int, body []byte, tooLarge bool, limit int64, r *reda
 		if d := bytes.TrimSpace(env.Data); len(d) == 0 || bytes.Equal(d, []byte("null")) {
 			return &APIError{StatusCode: status, Message: "response envelope carries no data", kind: ErrMalformedResponse}
 		}
-		if json.Unmarshal(env.Data, out) != nil {
+		if json.Unmarshal(env.Data, out) != nil || !usable(out) {
 			return &APIError{StatusCode: status, Message: "response data is not what the endpoint returns", kind: ErrMalformedResponse}
 		}
 		return nil
@@ -66,6 +66,13 @@ func decodeEnvelope(status int, body []byte, tooLarge bool, limit int64, r *reda
 	default:
 		return &APIError{StatusCode: status, Message: bodyExcerpt(status, body, r)}
 	}
+}
+
+// usable reports whether decoded data can be used: data types with a check
+// method say so themselves (a blank token cannot).
+func usable(data any) bool {
+	c, ok := data.(interface{ check() error })
+	return !ok || c.check() == nil
 }
 
 // bodyExcerpt keeps at most maxErrorBodyBytes of a non-envelope error body,

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"net/http"
 	"time"
@@ -27,15 +26,23 @@ type operation struct {
 	auth authScheme
 	// retry says which failures may be retried.
 	retry retryPolicy
-	// validate checks the caller's input before anything is sent.
-	validate func() error
-	// body is marshalled as the request body.
-	body any
-	// secrets are the caller's values that must not survive in anything
-	// copied out of Vlens's answer (the API key is always added).
-	secrets []string
+	// input is validated, then marshalled as the request body; it also
+	// names the caller's values that must not survive in anything copied
+	// out of Vlens's answer (the API key is always added).
+	input input
 	// data is where the envelope's data is decoded on success: a pointer.
+	// When it has a check method, that says whether the decoded data is
+	// usable.
 	data any
+}
+
+// input is an endpoint's input: it checks itself against the rules Vlens
+// documents, and names its secrets.
+type input interface {
+	Validate() error
+	// secrets returns the values to redact from Vlens's answers. It is
+	// called only when an answer is an error.
+	secrets() []string
 }
 
 // authScheme is how an operation authenticates.
@@ -47,19 +54,22 @@ const (
 )
 
 // call is one endpoint call in flight: the operation, the settings in force
-// and what the attempts have learnt so far. go-retryablehttp's hooks and the
-// attempt transport are its methods, so they share this state without
-// anything hidden in the request's context. A call is used by one goroutine.
+// and what the attempts have learnt so far. go-retryablehttp's hooks are its
+// methods, and it is the RoundTripper each attempt goes through, so they
+// share this state without anything hidden in the request's context. A call
+// is used by one goroutine.
 type call struct {
 	ctx    context.Context // the caller's: the hooks that are given none use it
 	op     operation
 	s      settings
-	header http.Header // the headers every attempt starts from
+	header http.Header       // the headers every attempt starts from (shared: read only)
+	base   http.RoundTripper // what attempts are sent through
 	start  time.Time
 
 	attempts     int       // attempts sent so far (the limiter let them go)
 	attemptStart time.Time // when the latest attempt was sent
-	tooLarge     bool      // the latest answer's body was over the size limit
+	body         []byte    // the latest answer's body, up to the size limit
+	tooLarge     bool      // the latest answer's body was over the limit
 }
 
 // do is the one path every endpoint takes: validate, marshal, send with
@@ -68,34 +78,37 @@ func (c *Client) do(ctx context.Context, op operation, opts []Option) error {
 	if ctx == nil {
 		return errors.New("vlens: " + op.name + ": nil context")
 	}
-	s, err := c.callSettings(opts)
-	if err != nil {
-		return fmt.Errorf("vlens: %s: %w", op.name, err)
+	cl := &call{ctx: ctx, op: op, s: c.settings, start: time.Now()}
+	if len(opts) > 0 {
+		cl.s.perCall = true
+		if err := cl.s.apply(opts); err != nil {
+			return fmt.Errorf("vlens: %s: %w", op.name, err)
+		}
 	}
-	if err := op.validate(); err != nil {
+	if err := op.input.Validate(); err != nil {
 		return err
 	}
-	body, err := json.Marshal(op.body)
+	body, err := json.Marshal(op.input)
 	if err != nil {
 		return fmt.Errorf("vlens: %s: encoding request: %w", op.name, err)
 	}
-	cl := &call{ctx: ctx, op: op, s: s, header: c.header(&s), start: time.Now()}
-	resp, err := cl.send(c.baseURL+op.path, body, baseTransport(s.httpClient))
+	cl.header, cl.base = c.header(&cl.s), baseTransport(cl.s.httpClient)
+	resp, err := cl.send(c.baseURL+op.path, body)
 	if err != nil {
 		err = cl.failure(err)
 		cl.logOutcome(0, err)
 		return err
 	}
-	defer resp.Body.Close()
-	err = cl.decode(resp, append(op.secrets, c.apiKey()))
+	resp.Body.Close() // the attempt has read it into cl.body
+	err = cl.decode(resp, newRedactor(c.creds().apiKey, op.input))
 	cl.logOutcome(resp.StatusCode, err)
 	return err
 }
 
 // send posts body with go-retryablehttp, configured for this call: the retry
 // policy, backoff and log lines are the call's hooks, and each attempt goes
-// through the call's attempt transport over base.
-func (cl *call) send(url string, body []byte, base http.RoundTripper) (*http.Response, error) {
+// through the call itself (see RoundTrip).
+func (cl *call) send(url string, body []byte) (*http.Response, error) {
 	req, err := retryablehttp.NewRequestWithContext(cl.ctx, http.MethodPost, url, body)
 	if err != nil {
 		return nil, err
@@ -105,21 +118,22 @@ func (cl *call) send(url string, body []byte, base http.RoundTripper) (*http.Res
 	if cl.s.httpClient != nil {
 		hc = *cl.s.httpClient // its Jar and Timeout apply; the caller's value is untouched
 	}
-	hc.Transport = attemptTransport{cl: cl, base: base}
+	hc.Transport = cl
 	// The ApiKey header is custom, and Go's client would forward it to
 	// whatever host a redirect names: refuse every redirect.
 	hc.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 	rc := &retryablehttp.Client{
-		HTTPClient:      &hc,
-		RetryWaitMin:    cl.s.retryWaitMin,
-		RetryWaitMax:    cl.s.retryWaitMax,
-		RetryMax:        cl.s.maxRetries,
-		CheckRetry:      cl.checkRetry,
-		Backoff:         cl.backoff,
-		ErrorHandler:    passLastResponse,
-		PrepareRetry:    cl.prepareRetry,
-		RequestLogHook:  cl.logAttempt,
-		ResponseLogHook: cl.logAnswer,
+		HTTPClient:   &hc,
+		RetryWaitMin: cl.s.retryWaitMin,
+		RetryWaitMax: cl.s.retryWaitMax,
+		RetryMax:     cl.s.maxRetries,
+		CheckRetry:   cl.checkRetry,
+		Backoff:      cl.backoff,
+		ErrorHandler: passLastResponse,
+		PrepareRetry: cl.prepareRetry,
+	}
+	if cl.s.logger != nil {
+		rc.RequestLogHook, rc.ResponseLogHook = cl.logAttempt, cl.logAnswer
 	}
 	return rc.Do(req)
 }
@@ -148,21 +162,16 @@ func (cl *call) failure(err error) error {
 
 // decode turns the final answer into op.data or an *APIError that describes
 // it, with secrets redacted from everything copied out of the body.
-func (cl *call) decode(resp *http.Response, secrets []string) error {
-	body, err := io.ReadAll(resp.Body) // already in memory: the attempt read it
-	if err != nil {
-		return fmt.Errorf("vlens: %s: reading response body: %w", cl.op.name, err)
+func (cl *call) decode(resp *http.Response, r redactor) error {
+	apiErr := decodeEnvelope(resp.StatusCode, cl.body, cl.tooLarge, cl.s.maxResponseBytes, &r, cl.op.data)
+	if apiErr == nil {
+		return nil
 	}
-	r := newRedactor(secrets)
-	err = decodeEnvelope(resp.StatusCode, body, cl.tooLarge, cl.s.maxResponseBytes, &r, cl.op.data)
-	var apiErr *APIError
-	if errors.As(err, &apiErr) {
-		apiErr.Operation = cl.op.name
-		apiErr.Attempts = cl.attempts
-		apiErr.Header = resp.Header
-		apiErr.RetryAfter, _ = retryAfter(resp.Header.Get("Retry-After"), time.Now())
-	}
-	return err
+	apiErr.Operation = cl.op.name
+	apiErr.Attempts = cl.attempts
+	apiErr.Header = resp.Header
+	apiErr.RetryAfter, _ = retryAfter(resp.Header.Get("Retry-After"), time.Now())
+	return apiErr
 }
 
 // logAttempt is go-retryablehttp's RequestLogHook: attempt n (from 0) is

@@ -15,12 +15,16 @@ const redacted = "[redacted]"
 // sends back, so an error never carries them. It works out the forms to look
 // for on first use, so a call that succeeds pays nothing for it.
 type redactor struct {
-	given   []string
+	apiKey  string
+	in      input
 	secrets []string
 	ready   bool
 }
 
-func newRedactor(secrets []string) redactor { return redactor{given: secrets} }
+// newRedactor returns a redactor for the API key and in's secrets.
+func newRedactor(apiKey string, in input) redactor {
+	return redactor{apiKey: apiKey, in: in}
+}
 
 // minSecretLen keeps the redactor from rewriting every occurrence of a one-
 // or two-character value; the validated inputs are all longer.
@@ -33,7 +37,8 @@ func (r *redactor) list() []string {
 		return r.secrets
 	}
 	r.ready = true
-	for _, s := range r.given {
+	r.add(r.apiKey)
+	for _, s := range r.in.secrets() {
 		r.add(s)
 		if strings.HasPrefix(s, "+") {
 			r.add(s[1:])

@@ -76,6 +76,11 @@ func (in CreateAuthSessionInput) Validate() error {
 	return nil
 }
 
+// secrets are the input's values Vlens may echo back.
+func (in CreateAuthSessionInput) secrets() []string {
+	return []string{in.PhoneNumber, in.Email, in.UserPublicKey}
+}
+
 func isE164(s string) bool {
 	if len(s) < 9 || len(s) > 16 || s[0] != '+' {
 		return false
@@ -190,15 +195,10 @@ func (s *AuthSession) LogValue() slog.Value {
 // JSON string that is not blank.
 type sessionToken string
 
-func (t *sessionToken) UnmarshalJSON(b []byte) error {
-	var s string
-	if err := json.Unmarshal(b, &s); err != nil {
-		return err
-	}
-	if strings.TrimSpace(s) == "" {
+func (t *sessionToken) check() error {
+	if strings.TrimSpace(string(*t)) == "" {
 		return errors.New("blank session token")
 	}
-	*t = sessionToken(s)
 	return nil
 }
 
@@ -216,19 +216,17 @@ func (t *sessionToken) UnmarshalJSON(b []byte) error {
 // only the token it receives, so a retried call at worst leaves an unused
 // token behind.
 func (c *Client) CreateAuthSession(ctx context.Context, in CreateAuthSessionInput, opts ...Option) (*AuthSession, error) {
-	var token sessionToken
+	s := &AuthSession{}
 	err := c.do(ctx, operation{
-		name:     "create auth session",
-		path:     createAuthSessionPath,
-		auth:     authAPIKey,
-		retry:    retrySafe,
-		validate: in.Validate,
-		body:     in,
-		secrets:  []string{in.PhoneNumber, in.Email, in.UserPublicKey},
-		data:     &token,
+		name:  "create auth session",
+		path:  createAuthSessionPath,
+		auth:  authAPIKey,
+		retry: retrySafe,
+		input: in,
+		data:  (*sessionToken)(&s.Token),
 	}, opts)
 	if err != nil {
 		return nil, err
 	}
-	return &AuthSession{Token: string(token)}, nil
+	return s, nil
 }

@@ -1,7 +1,6 @@
 package vlens
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"io"
@@ -10,22 +9,17 @@ import (
 	"time"
 )
 
-// attemptTransport makes one attempt of a call: it waits on the rate
-// limiter, bounds the attempt with the per-attempt timeout, and reads the
-// whole body (within the size limit) before returning, so that a body that
-// breaks off is a transport failure the retry policy sees, the timeout
+// RoundTrip makes one attempt of the call: it waits on the rate limiter,
+// bounds the attempt with the per-attempt timeout, and reads the whole body
+// (within the size limit) into cl.body before returning, so that a body
+// that breaks off is a transport failure the retry policy sees, the timeout
 // covers the body, and the connection goes back to the pool at once.
 //
-// It deliberately has no CloseIdleConnections method: go-retryablehttp calls
-// that on its client when a call fails, and the SDK must not close the idle
-// connections of a transport the caller owns, nor empty the shared pool.
-type attemptTransport struct {
-	cl   *call
-	base http.RoundTripper
-}
-
-func (t attemptTransport) RoundTrip(req *http.Request) (*http.Response, error) {
-	cl, parent := t.cl, req.Context()
+// A call deliberately has no CloseIdleConnections method: go-retryablehttp
+// calls that on its client when a call fails, and the SDK must not close the
+// idle connections of a transport the caller owns, nor empty the shared pool.
+func (cl *call) RoundTrip(req *http.Request) (*http.Response, error) {
+	parent := req.Context()
 	// Go's own transport checks this, but a caller's RoundTripper need not:
 	// once the caller's context has ended, nothing more may be sent.
 	if err := parent.Err(); err != nil {
@@ -40,7 +34,6 @@ func (t attemptTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	}
 	cl.attempts++
 	cl.attemptStart = time.Now()
-	cl.tooLarge = false
 	ctx := parent
 	if d := cl.s.attemptTimeout; d > 0 {
 		var cancel context.CancelFunc
@@ -48,7 +41,7 @@ func (t attemptTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 		defer cancel()
 		req = req.WithContext(ctx)
 	}
-	resp, err := t.base.RoundTrip(req)
+	resp, err := cl.base.RoundTrip(req)
 	if err == nil {
 		err = cl.readBody(resp)
 	}
@@ -61,10 +54,11 @@ func (t attemptTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	return resp, nil
 }
 
-// readBody replaces resp.Body with its contents, read in full up to the size
-// limit, or closes it and returns why it could not be read. A body over the
-// limit is not an error here: the answer keeps its status (a 503 is retried
-// like any other) and decoding reports ErrResponseTooLarge.
+// readBody reads resp.Body in full, up to the size limit, into cl.body, and
+// leaves resp with an empty body; or it closes the body and returns why it
+// could not be read. A body over the limit is not an error here: the answer
+// keeps its status (a 503 is retried like any other) and decoding reports
+// ErrResponseTooLarge.
 func (cl *call) readBody(resp *http.Response) error {
 	if resp.StatusCode < 200 {
 		// net/http handles 100 and 103 itself; anything else informational
@@ -75,16 +69,15 @@ func (cl *call) readBody(resp *http.Response) error {
 	}
 	defer resp.Body.Close()
 	limit := cl.s.maxResponseBytes
-	data, err := io.ReadAll(io.LimitReader(resp.Body, limit+1))
+	body, err := io.ReadAll(io.LimitReader(resp.Body, limit+1))
 	if err != nil {
 		return fmt.Errorf("reading response body: %w", err)
 	}
-	if int64(len(data)) > limit {
-		// Closing unread costs this one connection; draining an answer of
-		// unknown size could cost far more.
-		data, cl.tooLarge = data[:limit], true
-	}
-	resp.Body = io.NopCloser(bytes.NewReader(data))
+	// Closing unread what is over the limit costs this one connection;
+	// draining an answer of unknown size could cost far more.
+	cl.tooLarge = int64(len(body)) > limit
+	cl.body = body[:min(int64(len(body)), limit)]
+	resp.Body = http.NoBody
 	return nil
 }
 
