@@ -25,8 +25,16 @@
 //	}
 //	// Hand session.Token to the user's browser or app, and nothing else.
 //
-// Create one Client per API key and share it: it is safe for concurrent use
-// and reuses connections.
+// Create one Client per API key and share it: it is safe for concurrent use.
+// Clients built without WithHTTPClient share one connection pool, so a client
+// per tenant key costs nothing extra.
+//
+// # Options
+//
+// Options configure a client (NewClient) or a single call: every endpoint
+// method takes options after its input, and they apply to that call only,
+// over the client's own. WithBaseURL, WithHTTPClient and WithInsecureHTTP
+// shape the client and are refused per call; see Option.
 //
 // # Errors
 //
@@ -58,19 +66,25 @@
 // jittered waits between 500ms and 10s (WithMaxRetries, WithRetryWait).
 // Envelope errors, other statuses, validation failures, redirects and
 // certificate errors are never retried. A Retry-After header on 429 or 503 is
-// honoured up to 30s (WithMaxRetryAfter); when the server asks for longer, or
-// when a wait would end after the context's deadline, the client stops at once
-// and returns the last answer as an *APIError with RetryAfter set. It never
-// sleeps past the caller's deadline.
+// honoured up to 30s (WithMaxRetryAfter); when the server asks for longer the
+// client stops at once and returns the last answer as an *APIError with
+// RetryAfter set. A retry is made only when its wait plus the time the last
+// attempt took still fits before the context's deadline; otherwise the last
+// answer is returned at once. The client never sleeps past the caller's
+// deadline. An answer over the size limit keeps its status, so a 503 is
+// retried like any other and the final error matches both ErrServer and
+// ErrResponseTooLarge.
 //
 // Retrying is safe for this endpoint: each call only mints a fresh token, and
 // the caller uses only the token it receives, so a retried call at worst
 // leaves an unused token behind.
 //
-// Each attempt is bounded by WithTimeout (30s by default, covering the whole
-// response body), and the default transport has a response-header timeout,
-// so a call cannot hang even with context.Background(). Redirects are never
-// followed, since the ApiKey header would go with them.
+// Each attempt is bounded by WithAttemptTimeout (10s by default, covering
+// the whole response body, exactly as given; 0 leaves the context alone in
+// charge), so a call cannot hang even with context.Background(). An
+// unsolicited informational answer (101 Switching Protocols) fails the
+// attempt at once. Redirects are never followed, since the ApiKey header
+// would go with them.
 //
 // # Pacing
 //
@@ -85,7 +99,8 @@
 // The API key, the token, and the user's phone number, email and public key
 // never appear in a log line, an error string, or the fmt output of the
 // package's types; echoes of them in Vlens's error messages are redacted. The
-// client logs nothing unless given WithLogger.
+// client logs nothing unless given WithLogger. Printing and logging methods
+// are nil-safe: logging a nil *AuthSession on a failure path writes <nil>.
 //
 // # Testing code that uses the client
 //
@@ -98,10 +113,13 @@
 //	srv.Enqueue(vlenstest.Fault{Status: 503})
 //	session, err := srv.Client().CreateAuthSession(ctx, input)
 //
-// For unit tests without a server, point the client at an httpmock
-// transport with WithHTTPClient, or at your own httptest server with
-// WithBaseURL (plain http is allowed on loopback hosts). Shorten the retry
-// waits with WithRetryWait so tests stay fast.
+// For unit tests without a server, both httpmock idioms work: a mock
+// transport passed with WithHTTPClient (httpmock.ActivateNonDefault works
+// before or after NewClient, since the client's fields are read at each
+// call), or httpmock.Activate with a client built without WithHTTPClient.
+// Or point the client at your own httptest server with WithBaseURL (plain
+// http is allowed on loopback hosts, and anywhere with WithInsecureHTTP).
+// Shorten the retry waits with WithRetryWait so tests stay fast.
 //
 // The README and the docs folder hold longer notes: testing, the fault matrix
 // (docs/reliability.md) and benchmarks (docs/performance.md).
