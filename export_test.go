@@ -5,3 +5,6 @@ package vlens
 
 // SyncBuffer is syncBuffer, for vlens_test.
 type SyncBuffer = syncBuffer
+
+// Prompt is prompt, for vlens_test.
+const Prompt = prompt

@@ -11,6 +11,7 @@ import (
 	"net"
 	"net/http"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -66,8 +67,9 @@ type faultCase struct {
 	name   string
 	script []faultserver.Handler
 	opts   []vlens.Option
-	// ctx, when set, builds the caller's context for the faulty call.
-	ctx func() (context.Context, context.CancelFunc)
+	// ctx, when set, builds the caller's context for the faulty call;
+	// arrived is closed once the server has read the call's first request.
+	ctx func(arrived <-chan struct{}) (context.Context, context.CancelFunc)
 
 	want     string        // gotToken, gotAPIError, gotTransport or gotContext
 	is       error         // the one sentinel or context error it matches; nil for none
@@ -143,15 +145,34 @@ func redirect(status int, to *faultserver.Server) faultserver.Handler {
 	return reply(status, "", "Location: "+to.URL()+"/api/IdentityUserSession/CreateAuthSession")
 }
 
-func withTimeout(d time.Duration) func() (context.Context, context.CancelFunc) {
-	return func() (context.Context, context.CancelFunc) { return context.WithTimeout(context.Background(), d) }
+func withTimeout(d time.Duration) func(<-chan struct{}) (context.Context, context.CancelFunc) {
+	return func(<-chan struct{}) (context.Context, context.CancelFunc) {
+		return context.WithTimeout(context.Background(), d)
+	}
 }
 
-func cancelAfter(d time.Duration) func() (context.Context, context.CancelFunc) {
-	return func() (context.Context, context.CancelFunc) {
+// cancelAfterRequest cancels the context d after the server has read the
+// first request, so that the cancellation falls after the attempt was sent
+// however long the machine takes to send it.
+func cancelAfterRequest(d time.Duration) func(<-chan struct{}) (context.Context, context.CancelFunc) {
+	return func(arrived <-chan struct{}) (context.Context, context.CancelFunc) {
 		ctx, cancel := context.WithCancel(context.Background())
-		t := time.AfterFunc(d, cancel)
-		return ctx, func() { t.Stop(); cancel() }
+		stop := make(chan struct{})
+		go func() {
+			select {
+			case <-arrived:
+			case <-stop:
+				return
+			}
+			t := time.NewTimer(d)
+			defer t.Stop()
+			select {
+			case <-t.C:
+				cancel()
+			case <-stop:
+			}
+		}()
+		return ctx, func() { close(stop); cancel() }
 	}
 }
 
@@ -164,9 +185,13 @@ func apiErrorThat(f func(t *testing.T, apiErr *vlens.APIError)) func(*testing.T,
 	}
 }
 
-func assertRetryAfter(want time.Duration) func(*testing.T, error) {
+// assertRetryAfter checks RetryAfter is want, give or take delta. An HTTP
+// date is built when the matrix is, before the rows before it ran (which
+// take seconds on a busy machine), and has one-second resolution; a
+// minute's delta still tells it from a misread one (seconds, time zone).
+func assertRetryAfter(want, delta time.Duration) func(*testing.T, error) {
 	return apiErrorThat(func(t *testing.T, apiErr *vlens.APIError) {
-		assert.InDelta(t, want, apiErr.RetryAfter, float64(2*time.Second), "RetryAfter")
+		assert.InDelta(t, want, apiErr.RetryAfter, float64(delta), "RetryAfter")
 	})
 }
 
@@ -188,7 +213,13 @@ func assertTimeout(t *testing.T, err error) {
 
 // faultCases is the matrix; docs/reliability.md mirrors it.
 func faultCases(stranger *faultserver.Server) []faultCase {
-	const fast = 500 * time.Millisecond // bound for answers that need no waiting
+	// fast bounds every faulty call. It is generous: the calls take
+	// milliseconds (150ms for the rows with a 50ms per-attempt timeout, 1s
+	// for the row with a 1s deadline), and a busy machine adds hundreds of
+	// milliseconds, not seconds. Each wrong wait a row can expose is
+	// longer: the 10s per-attempt timeout (a hung request whose context
+	// ended), a Retry-After of 20s or more, a 15s deadline, an hour.
+	const fast = 5 * time.Second
 	huge := strings.Repeat("x", 4096)
 	return []faultCase{
 		{name: "connection refused is retried then a transport error", want: gotTransport, is: nil,
@@ -219,12 +250,12 @@ func faultCases(stranger *faultserver.Server) []faultCase {
 		{name: "429 Retry-After 0 seconds then a token",
 			script: script(reply(429, envelopeError(429, "slow down"), "Retry-After: 0")),
 			want:   gotToken, attempts: 2, requests: -1, within: fast},
-		{name: "429 Retry-After 1 second over a 500ms cap returns at once",
-			script: script(reply(429, envelopeError(429, "slow down"), "Retry-After: 1")),
-			opts:   []vlens.Option{vlens.WithMaxRetryAfter(500 * time.Millisecond)},
+		{name: "429 Retry-After 20 seconds over a 10s cap returns at once",
+			script: script(reply(429, envelopeError(429, "slow down"), "Retry-After: 20")),
+			opts:   []vlens.Option{vlens.WithMaxRetryAfter(10 * time.Second)},
 			want:   gotAPIError, is: vlens.ErrRateLimited, status: 429, attempts: 1, requests: -1, within: fast,
 			check: apiErrorThat(func(t *testing.T, apiErr *vlens.APIError) {
-				assert.Equal(t, time.Second, apiErr.RetryAfter)
+				assert.Equal(t, 20*time.Second, apiErr.RetryAfter)
 				assert.Equal(t, 429, apiErr.Code)
 			})},
 		{name: "429 Retry-After HTTP date in the past retries at once then a token",
@@ -233,7 +264,7 @@ func faultCases(stranger *faultserver.Server) []faultCase {
 		{name: "429 Retry-After HTTP date an hour ahead returns at once",
 			script: script(reply(429, "", "Retry-After: "+time.Now().Add(time.Hour).UTC().Format(http.TimeFormat))),
 			want:   gotAPIError, is: vlens.ErrRateLimited, status: 429, attempts: 1, requests: -1, within: fast,
-			check: assertRetryAfter(time.Hour)},
+			check: assertRetryAfter(time.Hour, time.Minute)},
 		{name: "429 Retry-After garbage falls back to backoff then a token",
 			script: script(reply(429, "", "Retry-After: soon, please")),
 			want:   gotToken, attempts: 2, requests: -1, within: fast},
@@ -301,19 +332,21 @@ func faultCases(stranger *faultserver.Server) []faultCase {
 				`"error_descriptions":{"email":["canary.person\u002Bzq7@example.test is taken"]}}`)),
 			want: gotAPIError, is: vlens.ErrInvalidRequest, status: 400, attempts: 1, requests: -1, within: fast},
 		{name: "context cancelled during a request ends the call", script: script(faultserver.Hang),
-			ctx:  cancelAfter(30 * time.Millisecond),
+			ctx:  cancelAfterRequest(30 * time.Millisecond),
 			want: gotContext, is: context.Canceled, attempts: 1, requests: -1, within: fast},
 		{name: "context cancelled during a retry wait ends the call",
-			script: script(reply(503, "", "Retry-After: 5")),
-			ctx:    cancelAfter(30 * time.Millisecond),
+			script: script(reply(503, "", "Retry-After: 20")),
+			ctx:    cancelAfterRequest(30 * time.Millisecond),
 			want:   gotContext, is: context.Canceled, attempts: 1, requests: -1, within: fast},
 		{name: "deadline before Retry-After ends returns the answer at once",
-			script: script(reply(503, envelopeError(5, "busy"), "Retry-After: 5")),
-			ctx:    withTimeout(2 * time.Second),
+			script: script(reply(503, envelopeError(5, "busy"), "Retry-After: 25")),
+			ctx:    withTimeout(15 * time.Second),
 			want:   gotAPIError, is: vlens.ErrServer, status: 503, attempts: 1, requests: -1, within: fast,
-			check: assertRetryAfter(5 * time.Second)},
+			check: assertRetryAfter(25*time.Second, 0)},
+		// The deadline must not pass before the request is sent: a second
+		// is far more than a busy machine takes to send it.
 		{name: "deadline during a hung request ends the call", script: script(faultserver.Hang),
-			ctx:  withTimeout(40 * time.Millisecond),
+			ctx:  withTimeout(time.Second),
 			want: gotContext, is: context.DeadlineExceeded, attempts: 1, requests: -1, within: fast},
 	}
 }
@@ -349,7 +382,10 @@ func TestFaultMatrix(t *testing.T) {
 func runFaultCase(t *testing.T, tc faultCase, callerTransport bool) {
 	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
 
+	arrived := make(chan struct{})
+	var arrivedOnce sync.Once
 	handler := func(n int, ex *faultserver.Exchange) bool {
+		arrivedOnce.Do(func() { close(arrived) })
 		if n <= len(tc.script) {
 			return tc.script[n-1](n, ex)
 		}
@@ -380,7 +416,7 @@ func runFaultCase(t *testing.T, tc faultCase, callerTransport bool) {
 	opts := []vlens.Option{
 		vlens.WithBaseURL("http://" + addr),
 		vlens.WithRetryWait(time.Millisecond, 2*time.Millisecond),
-		vlens.WithAttemptTimeout(time.Second),
+		vlens.WithAttemptTimeout(10 * time.Second),
 		vlens.WithLogger(slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))),
 	}
 	if callerTransport {
@@ -393,7 +429,7 @@ func runFaultCase(t *testing.T, tc faultCase, callerTransport bool) {
 
 	ctx, cancel := context.Background(), context.CancelFunc(func() {})
 	if tc.ctx != nil {
-		ctx, cancel = tc.ctx()
+		ctx, cancel = tc.ctx(arrived)
 	}
 	start := time.Now()
 	session, err := client.CreateAuthSession(ctx, canaryInput)

@@ -88,7 +88,7 @@ func TestRateLimiterCancelledContextEndsCallAndSendsNothing(t *testing.T) {
 	start := time.Now()
 	_, err := c.CreateAuthSession(ctx, canaryInput)
 	assert.ErrorIs(t, err, context.Canceled)
-	assert.Less(t, time.Since(start), 500*time.Millisecond)
+	assert.Less(t, time.Since(start), vlens.Prompt)
 	var apiErr *vlens.APIError
 	assert.False(t, errors.As(err, &apiErr), "got *APIError: %v", err)
 	assert.Zero(t, requests.Load(), "requests sent")
@@ -130,18 +130,23 @@ func TestRateLimiterFailingOnRetryKeepsAttemptCount(t *testing.T) {
 // TestRateLimiterKeepsUnderServerLimit has a server enforce its own token
 // bucket (429 with Retry-After beyond it) and a client paced by a
 // rate.Limiter with the same rate: many goroutines' calls meet no 429 and
-// take about as long as the rate implies.
+// take no less than the rate implies. Unpaced, the same calls would meet
+// 429s (they are the server's burst plus a second's refill) and finish at
+// once.
 func TestRateLimiterKeepsUnderServerLimit(t *testing.T) {
+	t.Parallel()
 	const (
-		perSecond = 100
+		perSecond = 20
 		burst     = 5
-		calls     = 60
+		calls     = burst + 2*perSecond
 		workers   = 12
 	)
-	// The server's bucket is the client's plus a little slack: requests
-	// reserved in order can reach the server a few microseconds out of
-	// order, which a bucket of exactly equal size would count as a burst.
-	serverBucket := rate.NewLimiter(perSecond, burst+2)
+	// The server's bucket is the client's plus a second's worth: requests
+	// the limiter let go in order can reach the server bunched up when the
+	// machine is busy (by far less than a second, even with four copies of
+	// the tests at once), which a bucket of equal size would count as a
+	// burst.
+	serverBucket := rate.NewLimiter(perSecond, burst+perSecond)
 	var tooMany atomic.Int64
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 		if !serverBucket.Allow() {
@@ -179,7 +184,9 @@ func TestRateLimiterKeepsUnderServerLimit(t *testing.T) {
 
 	assert.Zero(t, tooMany.Load(), "429s the server sent")
 	assert.Zero(t, failed.Load(), "failed calls")
-	ideal := time.Duration(calls-burst) * time.Second / perSecond // 550ms
+	ideal := time.Duration(calls-burst) * time.Second / perSecond // 2s
+	t.Logf("%d calls in %v (ideal %v)", calls, elapsed.Round(time.Millisecond), ideal)
 	assert.GreaterOrEqual(t, elapsed, ideal-50*time.Millisecond, "finished faster than the limit allows")
-	assert.Less(t, elapsed, ideal+700*time.Millisecond, "pacing took far longer than the limit implies")
+	// Generous: several times the ideal, so that only a stall fails it.
+	assert.Less(t, elapsed, 3*ideal, "pacing took far longer than the limit implies")
 }

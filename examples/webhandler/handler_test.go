@@ -58,7 +58,9 @@ func TestSessionHandler(t *testing.T) {
 		{name: "Vlens keeps failing", user: ann, faults: []vlenstest.Fault{{Status: 503}, {Status: 503}, {Status: 503}}, status: 502, calls: 3},
 		{name: "rate limited passes Retry-After on", user: ann, faults: []vlenstest.Fault{vlenstest.RateLimited(2 * time.Second)}, status: 503, retryAfter: "2", calls: 1},
 		{name: "rate limited without Retry-After", user: ann, faults: []vlenstest.Fault{{Status: 429}, {Status: 429}, {Status: 429}}, status: 503, retryAfter: "1", calls: 3},
-		{name: "Vlens too slow", user: ann, faults: []vlenstest.Fault{vlenstest.Delayed(time.Minute)}, timeout: 20 * time.Millisecond, status: 504, calls: 1},
+		// The timeout must not pass before the request reaches Vlens: a
+		// second is far more than a busy machine takes to send it.
+		{name: "Vlens too slow", user: ann, faults: []vlenstest.Fault{vlenstest.Delayed(time.Minute)}, timeout: time.Second, status: 504, calls: 1},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
