@@ -49,12 +49,15 @@ func decodeEnvelope(status int, body []byte, tooLarge bool, limit int64, r *reda
 		}
 		return nil
 	case isEnvelope:
+		// An error answer's data is a secret too: a server that fails may
+		// still send the token it minted.
+		r.addAnswerSecrets(env.Data)
 		e := &APIError{StatusCode: status}
 		if env.ErrorCode != nil {
 			e.Code = *env.ErrorCode
 		}
 		if env.ErrorMessage != nil {
-			e.Message = r.string(*env.ErrorMessage)
+			e.Message = safeText(r.string(*env.ErrorMessage))
 		}
 		if d := bytes.TrimSpace(env.ErrorDescriptions); len(d) > 0 && !bytes.Equal(d, []byte("null")) {
 			e.Descriptions = r.json(d)
@@ -76,12 +79,18 @@ func usable(data any) bool {
 }
 
 // bodyExcerpt keeps at most maxErrorBodyBytes of a non-envelope error body,
-// redacted before it is cut so that no half of a secret survives.
+// redacted before it is cut so that no part of a secret survives, and made
+// one line.
 func bodyExcerpt(status int, body []byte, r *redactor) string {
 	if status >= 300 && status <= 399 {
 		return statusText(status)
 	}
-	s := strings.TrimSpace(r.string(strings.ToValidUTF8(string(body), "\uFFFD")))
+	// Redacting a window well past the cut keeps the work bounded while no
+	// secret straddling the cut can survive in part.
+	if len(body) > 8*maxErrorBodyBytes {
+		body = body[:8*maxErrorBodyBytes]
+	}
+	s := strings.TrimSpace(safeText(r.string(string(body))))
 	if len(s) > maxErrorBodyBytes {
 		cut := maxErrorBodyBytes
 		for cut > 0 && !utf8.RuneStart(s[cut]) {

@@ -90,7 +90,7 @@ func (e *APIError) Error() string {
 	}
 	if e.Message != "" {
 		b.WriteString(": ")
-		b.WriteString(e.Message)
+		b.WriteString(safeText(e.Message))
 	}
 	if e.RetryAfter > 0 {
 		b.WriteString(" (retry after ")
@@ -129,7 +129,7 @@ func (e *APIError) Is(target error) bool {
 // of messages ({"email": ["is invalid"]}), or a list of objects with a field
 // and a message ([{"field": "email", "message": "is invalid"}]). It returns
 // nil when Descriptions is empty or has another shape; the raw JSON stays
-// available in Descriptions.
+// available in Descriptions. Like Message, the text is made one line.
 func (e *APIError) FieldErrors() []FieldError {
 	if len(e.Descriptions) == 0 {
 		return nil
@@ -143,10 +143,10 @@ func (e *APIError) FieldErrors() []FieldError {
 			var many []string
 			switch {
 			case json.Unmarshal(raw, &one) == nil:
-				out = append(out, FieldError{Field: field, Message: one})
+				out = append(out, FieldError{Field: safeText(field), Message: safeText(one)})
 			case json.Unmarshal(raw, &many) == nil:
 				for _, m := range many {
-					out = append(out, FieldError{Field: field, Message: m})
+					out = append(out, FieldError{Field: safeText(field), Message: safeText(m)})
 				}
 			default:
 				return nil
@@ -163,7 +163,7 @@ func (e *APIError) FieldErrors() []FieldError {
 	}
 	out := make([]FieldError, 0, len(list))
 	for _, d := range list {
-		fe := FieldError{Field: firstNonEmpty(d.Field, d.Name, d.Key), Message: firstNonEmpty(d.Message, d.Error, d.Msg)}
+		fe := FieldError{Field: safeText(firstNonEmpty(d.Field, d.Name, d.Key)), Message: safeText(firstNonEmpty(d.Message, d.Error, d.Msg))}
 		if fe.Field == "" && fe.Message == "" {
 			return nil
 		}

@@ -119,13 +119,17 @@ func fuzzDecodedText(raw json.RawMessage) string {
 	return fmt.Sprint(v)
 }
 
-var fuzzE164 = regexp.MustCompile(`^\+[0-9]{8,15}$`)
+// fuzzUnsafeText matches what may not stand raw in a log line: C0, DEL, C1,
+// line and paragraph separators, bidirectional overrides.
+var fuzzUnsafeText = regexp.MustCompile(`[\x00-\x1f\x7f\x{80}-\x{9f}\x{2028}\x{2029}\x{202a}-\x{202e}\x{2066}-\x{2069}]`)
+
+var fuzzE164 = regexp.MustCompile(`^\+[1-9][0-9]{7,14}$`)
 
 // fuzzBareEmail is the reference for "a bare address": what net/mail parses
 // as an address in angle brackets with no display name, unchanged, with no
-// surrounding space.
+// surrounding space, control characters or bidirectional overrides.
 func fuzzBareEmail(s string) bool {
-	if s != strings.TrimSpace(s) || strings.ContainsAny(s, "<>") {
+	if s != strings.TrimSpace(s) || strings.ContainsAny(s, "<>") || fuzzUnsafeText.MatchString(s) {
 		return false
 	}
 	a, err := mail.ParseAddress("<" + s + ">")
@@ -134,8 +138,9 @@ func fuzzBareEmail(s string) bool {
 
 // FuzzValidate checks CreateAuthSessionInput.Validate against an independent
 // statement of the documented rules: at least one of phone and email; a
-// phone of '+' and 8 to 15 digits; a bare email address; contract type IDs
-// positive and unique. It must never panic, must return nil exactly when the
+// phone of '+' and 8 to 15 digits, the first 1 to 9; a bare email address
+// without control characters; contract type IDs positive and unique, at most
+// maxListedIDs listed one by one. It must never panic, must return nil exactly when the
 // rules hold, and otherwise a *ValidationError (matching ErrInvalidRequest)
 // naming exactly the bad fields with fixed messages, never the values.
 func FuzzValidate(f *testing.F) {
@@ -158,9 +163,15 @@ func FuzzValidate(f *testing.F) {
 		}
 		if withPerms {
 			seen := map[int]bool{}
+			listed := 0
 			for i, id := range ids {
 				if id <= 0 || seen[id] {
-					wantFields["sessionPermissions.allowedContractTypeIds["+strconv.Itoa(i)+"]"] = true
+					if listed == maxListedIDs {
+						wantFields["sessionPermissions.allowedContractTypeIds"] = true // "and N more"
+					} else {
+						wantFields["sessionPermissions.allowedContractTypeIds["+strconv.Itoa(i)+"]"] = true
+						listed++
+					}
 				}
 				seen[id] = true
 			}
@@ -198,15 +209,18 @@ func FuzzValidate(f *testing.F) {
 	})
 }
 
-var fuzzDuplicateMessage = regexp.MustCompile(`^duplicates the ID at index [0-9]+$`)
+var (
+	fuzzDuplicateMessage = regexp.MustCompile(`^duplicates the ID at index [0-9]+$`)
+	fuzzMoreMessage      = regexp.MustCompile(`^and [1-9][0-9]* more bad contract type IDs$`)
+)
 
 func fuzzKnownMessage(m string) bool {
 	switch m {
 	case "required when email is empty (give a phone number, an email, or both)",
-		"must be in E.164 form: '+' then 8 to 15 digits, no spaces",
+		"must be in E.164 form: '+' then 8 to 15 digits, the first 1 to 9, no spaces",
 		"must be a bare email address such as name@example.com",
 		"must be a positive contract type ID":
 		return true
 	}
-	return fuzzDuplicateMessage.MatchString(m)
+	return fuzzDuplicateMessage.MatchString(m) || fuzzMoreMessage.MatchString(m)
 }

@@ -94,13 +94,14 @@ func (c *Client) do(ctx context.Context, op operation, opts []Option) error {
 	}
 	cl.header, cl.base = c.header(&cl.s), baseTransport(cl.s.httpClient)
 	resp, err := cl.send(c.baseURL+op.path, body)
+	r := newRedactor(c.creds().apiKey, op.input)
 	if err != nil {
-		err = cl.failure(err)
+		err = cl.failure(err, &r)
 		cl.logOutcome(0, err)
 		return err
 	}
 	resp.Body.Close() // the attempt has read it into cl.body
-	err = cl.decode(resp, newRedactor(c.creds().apiKey, op.input))
+	err = cl.decode(resp, &r)
 	cl.logOutcome(resp.StatusCode, err)
 	return err
 }
@@ -148,8 +149,10 @@ func (cl *call) prepareRetry(req *http.Request) error {
 
 // failure turns a call that ended without a usable answer into the error the
 // caller sees: the caller's context error when the context ended the call,
-// the rate limiter's refusal, or else the last attempt's transport failure.
-func (cl *call) failure(err error) error {
+// the rate limiter's refusal, or else the last attempt's transport failure,
+// whose text is redacted (net/http quotes a server's bytes in its parse
+// errors).
+func (cl *call) failure(err error, r *redactor) error {
 	if ctxErr := cl.ctx.Err(); ctxErr != nil {
 		return fmt.Errorf("vlens: %s: %w", cl.op.name, ctxErr)
 	}
@@ -157,19 +160,32 @@ func (cl *call) failure(err error) error {
 	if errors.As(err, &limitErr) {
 		return fmt.Errorf("vlens: %s: %w", cl.op.name, limitErr)
 	}
-	return fmt.Errorf("vlens: %s: %d attempt(s) failed: %w", cl.op.name, cl.attempts, err)
+	return fmt.Errorf("vlens: %s: %d attempt(s) failed: %w", cl.op.name, cl.attempts,
+		&redactedError{err: err, text: safeText(r.string(err.Error()))})
 }
+
+// redactedError is a transport failure as the caller sees it: Error() is the
+// original's text with secrets redacted and made one line, and errors.Is and
+// errors.As reach the original.
+type redactedError struct {
+	err  error
+	text string
+}
+
+func (e *redactedError) Error() string { return e.text }
+
+func (e *redactedError) Unwrap() error { return e.err }
 
 // decode turns the final answer into op.data or an *APIError that describes
 // it, with secrets redacted from everything copied out of the body.
-func (cl *call) decode(resp *http.Response, r redactor) error {
-	apiErr := decodeEnvelope(resp.StatusCode, cl.body, cl.tooLarge, cl.s.maxResponseBytes, &r, cl.op.data)
+func (cl *call) decode(resp *http.Response, r *redactor) error {
+	apiErr := decodeEnvelope(resp.StatusCode, cl.body, cl.tooLarge, cl.s.maxResponseBytes, r, cl.op.data)
 	if apiErr == nil {
 		return nil
 	}
 	apiErr.Operation = cl.op.name
 	apiErr.Attempts = cl.attempts
-	apiErr.Header = resp.Header
+	apiErr.Header = r.header(resp.Header)
 	apiErr.RetryAfter, _ = retryAfter(resp.Header.Get("Retry-After"), time.Now())
 	return apiErr
 }

@@ -3,23 +3,57 @@ package vlens
 import (
 	"bytes"
 	"encoding/json"
+	"net/http"
+	"sort"
+	"strconv"
 	"strings"
+	"unicode/utf8"
 )
 
 // redacted replaces secrets and personal data wherever the SDK prints or
 // copies text that might contain them.
 const redacted = "[redacted]"
 
-// redactor removes the caller's secrets (the API key and whatever the
-// operation names: phone number, email, public key) from text that Vlens
-// sends back, so an error never carries them. It works out the forms to look
-// for on first use, so a call that succeeds pays nothing for it.
+// redactor removes the caller's secrets from text that came from the server
+// (error messages, descriptions, bodies, headers, the transport's own error
+// text), so that an error never carries them. Servers echo a value in more
+// forms than the one sent, so it matches forms, not strings: the text is
+// first decoded the ways it could have been encoded (percent-encoding, HTML
+// entities, JSON and backslash escapes, ASCII letter case), and then
+//   - the API key, the email, a token and any other secret are looked for as
+//     they are;
+//   - a phone number is looked for as its digits with any separators
+//     (spaces, dashes, dots, parentheses, '+') between them: with its country
+//     code however written ("+20", "0020", "20"), and as its national
+//     significant number with and without a trunk '0';
+//   - a public key is looked for as it is, and as its base64 body without
+//     PEM armour and line breaks.
+//
+// Every match is replaced in the original text, whatever its encoding there.
+// It works out the forms on first use, so a call that succeeds pays nothing.
 type redactor struct {
-	apiKey  string
-	in      input
-	secrets []string
-	ready   bool
+	apiKey   string
+	in       input    // its secrets()
+	extra    []string // secrets from the answer itself (a token in an error envelope)
+	patterns []pattern
+	ready    bool
 }
+
+// pattern is one form of a secret: a needle to find in one view of the
+// decoded text.
+type pattern struct {
+	needle string
+	view   view
+}
+
+// view is a way of looking at decoded text.
+type view int
+
+const (
+	viewText    view = iota // decoded, ASCII lower-cased
+	viewDigits              // viewText without phone separators
+	viewCompact             // viewText without white space
+)
 
 // newRedactor returns a redactor for the API key and in's secrets.
 func newRedactor(apiKey string, in input) redactor {
@@ -27,39 +61,307 @@ func newRedactor(apiKey string, in input) redactor {
 }
 
 // minSecretLen keeps the redactor from rewriting every occurrence of a one-
-// or two-character value; the validated inputs are all longer.
+// to three-character value; the validated inputs are all longer.
 const minSecretLen = 4
 
-// list returns the secrets to redact: each one given, and a phone number
-// also without its '+'.
-func (r *redactor) list() []string {
-	if r.ready {
-		return r.secrets
+// addAnswerSecrets adds the string values of an error envelope's data (a
+// session token an erring server sent anyway) to the secrets.
+func (r *redactor) addAnswerSecrets(data json.RawMessage) {
+	var v any
+	if json.Unmarshal(data, &v) != nil {
+		return
 	}
-	r.ready = true
-	r.add(r.apiKey)
-	for _, s := range r.in.secrets() {
-		r.add(s)
-		if strings.HasPrefix(s, "+") {
-			r.add(s[1:])
+	var walk func(any)
+	walk = func(v any) {
+		switch v := v.(type) {
+		case string:
+			r.extra = append(r.extra, v)
+		case []any:
+			for _, x := range v {
+				walk(x)
+			}
+		case map[string]any:
+			for _, x := range v {
+				walk(x)
+			}
 		}
 	}
-	return r.secrets
+	walk(v)
+	r.ready = false
 }
 
-func (r *redactor) add(s string) {
+// list returns the patterns to look for.
+func (r *redactor) list() []pattern {
+	if r.ready {
+		return r.patterns
+	}
+	r.ready = true
+	r.patterns = r.patterns[:0]
+	r.add(viewText, r.apiKey)
+	var secrets []string
+	if r.in != nil {
+		secrets = r.in.secrets()
+	}
+	for _, s := range append(secrets, r.extra...) {
+		r.add(viewText, s)
+		switch {
+		case isE164(s):
+			for _, form := range phoneForms(s) {
+				r.add(viewDigits, form)
+			}
+		case strings.Contains(s, "-----BEGIN") || len(s) >= 64:
+			r.add(viewCompact, pemBody(s))
+		}
+	}
+	return r.patterns
+}
+
+// add adds secret s, decoded as text is and seen through view v.
+func (r *redactor) add(v view, s string) {
 	if len(s) >= minSecretLen {
-		r.secrets = append(r.secrets, s)
+		r.patterns = append(r.patterns, pattern{needle: viewOf(v, decode(s).text).text, view: v})
 	}
 }
 
-// string returns s with every secret replaced, matching case-insensitively
-// (servers often lower-case emails).
-func (r *redactor) string(s string) string {
-	for _, secret := range r.list() {
-		s = replaceFold(s, secret)
+// phoneForms are the digit strings an E.164 number is echoed as: all its
+// digits (the country code however written before them), its national
+// significant number, and that with a trunk '0'.
+func phoneForms(e164 string) []string {
+	digits := e164[1:]
+	forms := []string{digits}
+	if cc := countryCodeLen(digits); cc < len(digits) {
+		nsn := digits[cc:]
+		forms = append(forms, nsn, "0"+nsn)
 	}
-	return s
+	return forms
+}
+
+// countryCodeLen is the length of the E.164 country code digits start with.
+// Country codes are prefix-free: 1 and 7 are the one-digit codes, the
+// two-digit ones are listed, and every other is three digits long.
+func countryCodeLen(digits string) int {
+	if digits[0] == '1' || digits[0] == '7' {
+		return 1
+	}
+	switch digits[:2] {
+	case "20", "27", "30", "31", "32", "33", "34", "36", "39", "40", "41", "43", "44", "45", "46", "47", "48", "49",
+		"51", "52", "53", "54", "55", "56", "57", "58", "60", "61", "62", "63", "64", "65", "66",
+		"81", "82", "84", "86", "90", "91", "92", "93", "94", "95", "98":
+		return 2
+	}
+	return 3
+}
+
+// pemBody is a PEM block's base64 body without armour lines or white space;
+// for anything else, the value without white space.
+func pemBody(s string) string {
+	var b strings.Builder
+	for _, line := range strings.Split(strings.ReplaceAll(s, `\n`, "\n"), "\n") {
+		if strings.HasPrefix(strings.TrimSpace(line), "-----") {
+			continue
+		}
+		b.WriteString(line)
+	}
+	return b.String()
+}
+
+// string returns s with every form of every secret replaced.
+func (r *redactor) string(s string) string {
+	patterns := r.list()
+	if len(patterns) == 0 || s == "" {
+		return s
+	}
+	d := decode(s)
+	var cuts [][2]int // spans of s to replace
+	var views [3]*viewed
+	for _, p := range patterns {
+		v := views[p.view]
+		if v == nil {
+			vw := viewOf(p.view, d.text)
+			v, views[p.view] = &vw, &vw
+		}
+		for off := 0; ; {
+			i := strings.Index(v.text[off:], p.needle)
+			if i < 0 {
+				break
+			}
+			i += off
+			first, last := v.index[i], v.index[i+len(p.needle)-1]
+			cuts = append(cuts, [2]int{d.spans[first][0], d.spans[last][1]})
+			off = i + 1
+		}
+	}
+	if len(cuts) == 0 {
+		return s
+	}
+	sort.Slice(cuts, func(i, j int) bool { return cuts[i][0] < cuts[j][0] })
+	var b strings.Builder
+	at := 0
+	for _, c := range cuts {
+		if c[1] <= at {
+			continue // inside the previous cut
+		}
+		if c[0] >= at {
+			b.WriteString(s[at:c[0]])
+			b.WriteString(redacted)
+		} // else it overlaps the previous cut, which it extends
+		at = c[1]
+	}
+	b.WriteString(s[at:])
+	return b.String()
+}
+
+// decoded is text decoded one level (percent-encoding, HTML character
+// references, JSON and backslash escapes) and ASCII lower-cased, with the
+// span of the original each decoded byte came from.
+type decoded struct {
+	text  []byte
+	spans [][2]int
+}
+
+func decode(s string) decoded {
+	d := decoded{text: make([]byte, 0, len(s)), spans: make([][2]int, 0, len(s))}
+	for i := 0; i < len(s); {
+		out, n := decodeUnit(s[i:])
+		for _, c := range []byte(out) {
+			d.text = append(d.text, lowerASCII(c))
+			d.spans = append(d.spans, [2]int{i, i + n})
+		}
+		i += n
+	}
+	return d
+}
+
+// decodeUnit decodes the encoded unit s starts with, returning its bytes and
+// how many bytes of s it took. A byte that starts no known encoding is
+// itself.
+func decodeUnit(s string) (string, int) {
+	switch s[0] {
+	case '%':
+		if len(s) >= 3 && isHex(s[1]) && isHex(s[2]) {
+			v, _ := strconv.ParseUint(s[1:3], 16, 8)
+			return string([]byte{byte(v)}), 3
+		}
+	case '&':
+		if end := strings.IndexByte(s, ';'); end > 1 && end <= 10 {
+			if r, ok := htmlEntity(s[1:end]); ok {
+				return string(r), end + 1
+			}
+		}
+	case '\\':
+		if len(s) >= 6 && (s[1] == 'u' || s[1] == 'U') && allHex(s[2:6]) {
+			v, _ := strconv.ParseUint(s[2:6], 16, 32)
+			return string(rune(v)), 6
+		}
+		if len(s) >= 4 && s[1] == 'x' && isHex(s[2]) && isHex(s[3]) {
+			v, _ := strconv.ParseUint(s[2:4], 16, 8)
+			return string([]byte{byte(v)}), 4
+		}
+		if len(s) >= 2 {
+			switch s[1] {
+			case '/', '\\', '"', '\'':
+				return s[1:2], 2
+			case 'n':
+				return "\n", 2
+			case 'r':
+				return "\r", 2
+			case 't':
+				return "\t", 2
+			}
+		}
+	}
+	return s[:1], 1
+}
+
+// htmlEntity decodes an HTML character reference's name ("#64", "#x40",
+// "commat").
+func htmlEntity(name string) (rune, bool) {
+	if strings.HasPrefix(name, "#x") || strings.HasPrefix(name, "#X") {
+		v, err := strconv.ParseUint(name[2:], 16, 32)
+		return rune(v), err == nil && v <= utf8.MaxRune
+	}
+	if strings.HasPrefix(name, "#") {
+		v, err := strconv.ParseUint(name[1:], 10, 32)
+		return rune(v), err == nil && v <= utf8.MaxRune
+	}
+	r, ok := map[string]rune{
+		"amp": '&', "lt": '<', "gt": '>', "quot": '"', "apos": '\'', "commat": '@', "plus": '+',
+		"period": '.', "lpar": '(', "rpar": ')', "hyphen": '-', "dash": '-', "nbsp": ' ', "sol": '/',
+		"lowbar": '_', "equals": '=', "num": '#', "excl": '!', "colon": ':', "comma": ',',
+	}[strings.ToLower(name)]
+	return r, ok
+}
+
+func isHex(c byte) bool {
+	return '0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F'
+}
+
+func allHex(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if !isHex(s[i]) {
+			return false
+		}
+	}
+	return true
+}
+
+func lowerASCII(c byte) byte {
+	if 'A' <= c && c <= 'Z' {
+		return c + 'a' - 'A'
+	}
+	return c
+}
+
+// viewed is one view of decoded text, with the index into the decoded text
+// of each of its bytes.
+type viewed struct {
+	text  string
+	index []int
+}
+
+// viewOf returns view v of decoded text, skipping the bytes the view
+// ignores.
+func viewOf(v view, text []byte) viewed {
+	out := make([]byte, 0, len(text))
+	index := make([]int, 0, len(text))
+	for i, c := range text {
+		if v == viewDigits && isPhoneSeparator(c) || v == viewCompact && isSpace(c) {
+			continue
+		}
+		out = append(out, c)
+		index = append(index, i)
+	}
+	return viewed{text: string(out), index: index}
+}
+
+func isPhoneSeparator(c byte) bool {
+	switch c {
+	case ' ', '\t', '-', '.', '(', ')', '+', '/':
+		return true
+	}
+	return false
+}
+
+func isSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\r' || c == '\n' }
+
+// asciiLower lower-cases the ASCII letters of s and nothing else.
+func asciiLower(s string) string {
+	b := []byte(s)
+	for i, c := range b {
+		b[i] = lowerASCII(c)
+	}
+	return string(b)
+}
+
+// header returns a copy of h with every value redacted and made one line.
+func (r *redactor) header(h http.Header) http.Header {
+	out := make(http.Header, len(h))
+	for k, vs := range h {
+		for _, v := range vs {
+			out[k] = append(out[k], safeText(r.string(v)))
+		}
+	}
+	return out
 }
 
 // json returns raw with every secret replaced inside its string values and
@@ -71,13 +373,12 @@ func (r *redactor) json(raw json.RawMessage) json.RawMessage {
 	d := json.NewDecoder(bytes.NewReader(raw))
 	d.UseNumber()
 	var v any
-	if d.Decode(&v) != nil {
-		// Not JSON after all: keep it as a JSON string of the redacted text.
-		if s := r.string(string(raw)); s != string(raw) {
-			out, _ := json.Marshal(s)
-			return out
-		}
-		return raw
+	if d.Decode(&v) != nil || d.More() {
+		// Not JSON after all: keep it as a JSON string of the redacted,
+		// one-line text.
+		s := safeText(r.string(string(raw)))
+		out, _ := json.Marshal(s)
+		return out
 	}
 	changed := false
 	v = r.value(v, &changed)
@@ -121,35 +422,38 @@ func (r *redactor) value(v any, changed *bool) any {
 	return v
 }
 
-// replaceFold replaces every occurrence of old in s, ignoring ASCII case
-// (servers often lower- or upper-case emails). Folding ASCII letters only
-// keeps every byte offset of s and of its folded copy equal, whatever else s
-// holds (non-ASCII text, invalid UTF-8), so the match is never skipped.
-func replaceFold(s, old string) string {
-	lowerS, lowerOld := asciiLower(s), asciiLower(old)
-	if !strings.Contains(lowerS, lowerOld) {
+// safeText makes text from a server safe to put in one log line: invalid
+// UTF-8 becomes U+FFFD, and control characters (C0, DEL, C1), line and
+// paragraph separators and bidirectional overrides are written as \u
+// escapes, so that a server can neither break a log line in two nor make it
+// read differently from what it holds.
+func safeText(s string) string {
+	clean := true
+	for _, r := range s {
+		if r == utf8.RuneError || unsafeRune(r) {
+			clean = false
+			break
+		}
+	}
+	if clean {
 		return s
 	}
 	var b strings.Builder
-	for {
-		i := strings.Index(lowerS, lowerOld)
-		if i < 0 {
-			b.WriteString(s)
-			return b.String()
+	for _, r := range strings.ToValidUTF8(s, "\uFFFD") {
+		if unsafeRune(r) {
+			b.WriteString(`\u`)
+			h := strconv.FormatUint(uint64(r), 16)
+			b.WriteString(strings.Repeat("0", 4-len(h)))
+			b.WriteString(h)
+			continue
 		}
-		b.WriteString(s[:i])
-		b.WriteString(redacted)
-		s, lowerS = s[i+len(old):], lowerS[i+len(old):]
+		b.WriteRune(r)
 	}
+	return b.String()
 }
 
-// asciiLower lower-cases the ASCII letters of s and nothing else.
-func asciiLower(s string) string {
-	b := []byte(s)
-	for i, c := range b {
-		if 'A' <= c && c <= 'Z' {
-			b[i] = c + 'a' - 'A'
-		}
-	}
-	return string(b)
+// unsafeRune reports whether r may not appear raw in a log line.
+func unsafeRune(r rune) bool {
+	return r < 0x20 || (0x7f <= r && r <= 0x9f) || r == 0x2028 || r == 0x2029 ||
+		(0x202a <= r && r <= 0x202e) || (0x2066 <= r && r <= 0x2069)
 }

@@ -23,7 +23,8 @@ const createAuthSessionPath = "/api/IdentityUserSession/CreateAuthSession"
 // their values.
 type CreateAuthSessionInput struct {
 	// PhoneNumber is the user's phone number in E.164 form: '+', then 8 to
-	// 15 digits, no spaces ("+201234567890").
+	// 15 digits starting with the country code (1 to 9), no spaces
+	// ("+201234567890").
 	PhoneNumber string `json:"phoneNumber,omitempty"`
 	// Email is the user's email address, a bare address ("a@example.com")
 	// without a display name.
@@ -48,27 +49,13 @@ func (in CreateAuthSessionInput) Validate() error {
 		bad("phoneNumber", "required when email is empty (give a phone number, an email, or both)")
 	}
 	if in.PhoneNumber != "" && !isE164(in.PhoneNumber) {
-		bad("phoneNumber", "must be in E.164 form: '+' then 8 to 15 digits, no spaces")
+		bad("phoneNumber", "must be in E.164 form: '+' then 8 to 15 digits, the first 1 to 9, no spaces")
 	}
 	if in.Email != "" && !isBareEmail(in.Email) {
 		bad("email", "must be a bare email address such as name@example.com")
 	}
 	if p := in.SessionPermissions; p != nil {
-		// The field name is built only for a bad ID: valid input allocates
-		// nothing here.
-		name := func(i int) string { return "sessionPermissions.allowedContractTypeIds[" + strconv.Itoa(i) + "]" }
-		for i, id := range p.AllowedContractTypeIDs {
-			if id <= 0 {
-				bad(name(i), "must be a positive contract type ID")
-				continue
-			}
-			for j := 0; j < i; j++ {
-				if p.AllowedContractTypeIDs[j] == id {
-					bad(name(i), "duplicates the ID at index "+strconv.Itoa(j))
-					break
-				}
-			}
-		}
+		fields = append(fields, checkContractTypeIDs("sessionPermissions.allowedContractTypeIds", p.AllowedContractTypeIDs)...)
 	}
 	if fields != nil {
 		return &ValidationError{Fields: fields}
@@ -76,13 +63,50 @@ func (in CreateAuthSessionInput) Validate() error {
 	return nil
 }
 
+// maxListedIDs bounds how many bad contract type IDs a ValidationError
+// lists one by one; the rest are counted.
+const maxListedIDs = 10
+
+// checkContractTypeIDs checks that every ID is positive and appears once, in
+// linear time, and lists at most maxListedIDs bad ones (by index, never by
+// value) and then how many more there are.
+func checkContractTypeIDs(field string, ids []int) []FieldError {
+	var fields []FieldError
+	more := 0
+	bad := func(i int, msg string) {
+		if len(fields) == maxListedIDs {
+			more++
+			return
+		}
+		fields = append(fields, FieldError{Field: field + "[" + strconv.Itoa(i) + "]", Message: msg})
+	}
+	first := make(map[int]int, len(ids)) // ID -> index of its first use
+	for i, id := range ids {
+		if id <= 0 {
+			bad(i, "must be a positive contract type ID")
+			continue
+		}
+		if j, dup := first[id]; dup {
+			bad(i, "duplicates the ID at index "+strconv.Itoa(j))
+			continue
+		}
+		first[id] = i
+	}
+	if more > 0 {
+		fields = append(fields, FieldError{Field: field, Message: "and " + strconv.Itoa(more) + " more bad contract type IDs"})
+	}
+	return fields
+}
+
 // secrets are the input's values Vlens may echo back.
 func (in CreateAuthSessionInput) secrets() []string {
 	return []string{in.PhoneNumber, in.Email, in.UserPublicKey}
 }
 
+// isE164 reports whether s is '+', a country code that starts with 1 to 9,
+// and 8 to 15 digits in all.
 func isE164(s string) bool {
-	if len(s) < 9 || len(s) > 16 || s[0] != '+' {
+	if len(s) < 9 || len(s) > 16 || s[0] != '+' || s[1] == '0' {
 		return false
 	}
 	for i := 1; i < len(s); i++ {
@@ -93,8 +117,10 @@ func isE164(s string) bool {
 	return true
 }
 
+// isBareEmail reports whether s is an address alone, without a display
+// name, surrounding space, control characters or bidirectional overrides.
 func isBareEmail(s string) bool {
-	if strings.TrimSpace(s) != s {
+	if strings.TrimSpace(s) != s || strings.IndexFunc(s, unsafeRune) >= 0 {
 		return false
 	}
 	a, err := mail.ParseAddress(s)
