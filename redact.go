@@ -110,7 +110,13 @@ func (r *redactor) list() []pattern {
 				r.add(viewDigits, form)
 			}
 		case strings.Contains(s, "-----BEGIN") || len(s) >= 64:
-			r.add(viewCompact, pemBody(s))
+			body, lines := pemBody(s)
+			r.add(viewCompact, body)
+			for _, line := range lines {
+				if len(line) >= minPEMLineLen {
+					r.add(viewCompact, line) // an echo cut at a line break
+				}
+			}
 		}
 	}
 	return r.patterns
@@ -152,17 +158,23 @@ func countryCodeLen(digits string) int {
 	return 3
 }
 
-// pemBody is a PEM block's base64 body without armour lines or white space;
-// for anything else, the value without white space.
-func pemBody(s string) string {
+// minPEMLineLen is the shortest line of a key body looked for on its own:
+// shorter ones (the "IDAQAB" every RSA key ends with) say nothing.
+const minPEMLineLen = 16
+
+// pemBody is a PEM block's base64 body without armour lines or white space,
+// and its lines; for anything else, the value without white space.
+func pemBody(s string) (body string, lines []string) {
 	var b strings.Builder
 	for _, line := range strings.Split(strings.ReplaceAll(s, `\n`, "\n"), "\n") {
-		if strings.HasPrefix(strings.TrimSpace(line), "-----") {
+		line = strings.TrimSpace(line)
+		if strings.HasPrefix(line, "-----") {
 			continue
 		}
 		b.WriteString(line)
+		lines = append(lines, line)
 	}
-	return b.String()
+	return b.String(), lines
 }
 
 // string returns s with every form of every secret replaced.
@@ -248,6 +260,21 @@ func decodeUnit(s string) (string, int) {
 				return string(r), end + 1
 			}
 		}
+		// A numeric reference without its ';', which browsers (and
+		// html.UnescapeString) read all the same.
+		if len(s) > 2 && s[1] == '#' {
+			end := 2
+			hex := s[2] == 'x' || s[2] == 'X'
+			if hex {
+				end = 3
+			}
+			for end < len(s) && end < 12 && (isHex(s[end]) && hex || '0' <= s[end] && s[end] <= '9') {
+				end++
+			}
+			if r, ok := htmlEntity(s[1:end]); ok && end > 2 {
+				return string(r), end
+			}
+		}
 	case '\\':
 		if len(s) >= 6 && (s[1] == 'u' || s[1] == 'U') && allHex(s[2:6]) {
 			v, _ := strconv.ParseUint(s[2:6], 16, 32)
@@ -259,7 +286,12 @@ func decodeUnit(s string) (string, int) {
 		}
 		if len(s) >= 2 {
 			switch s[1] {
-			case '/', '\\', '"', '\'':
+			// An escaped backslash decodes to one, but it takes only its
+			// first byte: the second may start an escape of its own
+			// ("\\u0040" reads either way, and either way is redacted).
+			case '\\':
+				return "\\", 1
+			case '/', '"', '\'':
 				return s[1:2], 2
 			case 'n':
 				return "\n", 2
@@ -336,7 +368,7 @@ func viewOf(v view, text []byte) viewed {
 
 func isPhoneSeparator(c byte) bool {
 	switch c {
-	case ' ', '\t', '-', '.', '(', ')', '+', '/':
+	case ' ', '\t', '\r', '\n', '\v', '\f', '-', '.', '(', ')', '+', '/':
 		return true
 	}
 	return false
@@ -353,10 +385,12 @@ func asciiLower(s string) string {
 	return string(b)
 }
 
-// header returns a copy of h with every value redacted and made one line.
+// header returns a copy of h with every name and value redacted and made
+// one line (a lenient parser can take a whole malformed line for a name).
 func (r *redactor) header(h http.Header) http.Header {
 	out := make(http.Header, len(h))
 	for k, vs := range h {
+		k = safeText(r.string(k))
 		for _, v := range vs {
 			out[k] = append(out[k], safeText(r.string(v)))
 		}
