@@ -96,11 +96,35 @@
 //
 // # Secrets
 //
-// The API key, the token, and the user's phone number, email and public key
-// never appear in a log line, an error string, or the fmt output of the
-// package's types; echoes of them in Vlens's error messages are redacted. The
-// client logs nothing unless given WithLogger. Printing and logging methods
-// are nil-safe: logging a nil *AuthSession on a failure path writes <nil>.
+// The API key, session tokens, and the user's phone number, email and public
+// key never appear in a log line, an error string, or the fmt or slog output
+// of the package's types (printing and logging methods are nil-safe: logging
+// a nil *AuthSession on a failure path writes <nil>). The client logs nothing
+// unless given WithLogger, and its log records carry no text from the server.
+//
+// Whatever the server sends back is redacted before it reaches an error:
+// APIError's Message, Descriptions (kept valid JSON), FieldErrors and Header
+// (names and values), excerpts of bodies that are not JSON, and the text of
+// transport errors (which quote a server's bytes). Each secret is looked for
+// in the forms servers echo it: after undoing percent-encoding, HTML character
+// references, JSON and backslash escapes and letter case; the phone number
+// also with any spaces, dashes, dots or parentheses between its digits, with
+// its country code written any way, and as its national number with and
+// without a trunk 0; the public key also as its base64 body without armour
+// or line breaks, and line by line. A token in an error answer's data is
+// redacted too. Server text is also made one line: control characters, line
+// separators and bidirectional overrides are written as \u escapes and
+// invalid UTF-8 is replaced, so a server cannot forge log lines.
+//
+// Where the promise stops: values shorter than 4 characters are not looked
+// for; an echo encoded twice over, or only a fragment of a secret (other than
+// a whole line of the key), is not recognised; errors.As reaching the
+// original transport error (a *url.Error, say) gets that error's own,
+// unredacted text; net/http itself writes bytes that arrive unsolicited on an
+// idle connection to the process-wide log package, which the SDK cannot
+// intercept; and fmt does not call Format on a value held in an unexported
+// field of the caller's own struct, so printing such a struct shows the
+// input's fields as they are.
 //
 // # Testing code that uses the client
 //
