@@ -29,12 +29,20 @@ const (
 	canaryToken     = "token-CANARY-5d1e0b"
 )
 
+// canaryEchoes are the canaries in the other forms servers echo them in.
+var canaryEchoes = []string{
+	"canary.user%40vlens-canary.example", "canary.user&#64;vlens-canary.example",
+	`canary.user\u0040vlens-canary.example`, "+20 109 876 5432", "(+20) 109-876-5432",
+	"01098765432", "1098765432", "apikey%2DCANARY%2D7f3a9c",
+}
+
 // canaries lists every form in which a canary could leak, including the
-// phone without its '+' and the email as a server might case it.
-var canaries = []string{
+// phone without its '+', the email as a server might case it, and every
+// echo form.
+var canaries = append([]string{
 	canaryAPIKey, canaryPhone, strings.TrimPrefix(canaryPhone, "+"),
 	canaryEmail, strings.ToUpper(canaryEmail), canaryPublicKey, canaryToken,
-}
+}, canaryEchoes...)
 
 func assertNoCanary(t *testing.T, what, s string) {
 	t.Helper()
@@ -54,8 +62,9 @@ func printed(v any) string {
 
 func TestSecretsNeverLeak(t *testing.T) {
 	t.Parallel()
-	echo := fmt.Sprintf(`user %s / %s (%s) key %s api %s`,
-		canaryPhone, strings.ToUpper(canaryEmail), strings.TrimPrefix(canaryPhone, "+"), canaryPublicKey, canaryAPIKey)
+	echo := fmt.Sprintf(`user %s / %s (%s) key %s api %s; echoed as %s`,
+		canaryPhone, strings.ToUpper(canaryEmail), strings.TrimPrefix(canaryPhone, "+"), canaryPublicKey, canaryAPIKey,
+		strings.Join(canaryEchoes, " | "))
 	envelopeEcho := fmt.Sprintf(`{"data":%q,"error_code":31,"error_message":%q,"error_descriptions":{%q:[%q],"phone":%s,"list":[{"field":"email","message":%q}]}}`,
 		canaryToken, echo, canaryEmail, echo, strings.TrimPrefix(canaryPhone, "+"), canaryEmail)
 	in := CreateAuthSessionInput{
