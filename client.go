@@ -36,6 +36,9 @@ type Client struct {
 	// verb, so no way of printing a Client, even a copied value nested in an
 	// unexported field of the caller's, can reach the key.
 	creds func() *credentials
+	// admin supplies admin bearer tokens; nil without WithAdminCredentials
+	// or WithAdminTokenSource.
+	admin AdminTokenSource
 }
 
 // credentials are the API key and the headers every request starts from,
@@ -70,7 +73,12 @@ func NewClient(apiKey string, opts ...Option) (*Client, error) {
 		return nil, err
 	}
 	creds := &credentials{apiKey: apiKey, header: requestHeader(apiKey, s.userAgent)}
-	return &Client{baseURL: base, settings: s, creds: func() *credentials { return creds }}, nil
+	c := &Client{baseURL: base, settings: s, creds: func() *credentials { return creds }, admin: s.adminSource}
+	if s.adminCreds != nil {
+		c.admin = &credentialsSource{client: c, creds: *s.adminCreds}
+	}
+	c.settings.adminCreds = nil // kept only inside the source
+	return c, nil
 }
 
 // header returns the headers every request of a call with settings s starts

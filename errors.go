@@ -182,13 +182,16 @@ type FieldError struct {
 	Message string
 }
 
-// ValidationError is returned by CreateAuthSessionInput.Validate, and by
-// CreateAuthSession before anything is sent, when the input breaks the rules
+// ValidationError is returned by the inputs' Validate methods, and by every
+// endpoint method before anything is sent, when the input breaks the rules
 // Vlens documents. It lists every bad field, names each rule, and never
 // repeats the rejected values. It matches ErrInvalidRequest.
 type ValidationError struct {
 	// Fields lists every bad field, in the order of the input's fields.
 	Fields []FieldError
+
+	// input names what was validated ("CreateAuthSessionInput").
+	input string
 }
 
 // Error lists every bad field and its rule.
@@ -197,7 +200,9 @@ func (e *ValidationError) Error() string {
 		return "<nil>"
 	}
 	var b strings.Builder
-	b.WriteString("vlens: invalid CreateAuthSessionInput: ")
+	b.WriteString("vlens: invalid ")
+	b.WriteString(firstNonEmpty(e.input, "input"))
+	b.WriteString(": ")
 	for i, f := range e.Fields {
 		if i > 0 {
 			b.WriteString("; ")

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/hashicorp/go-retryablehttp"
@@ -24,6 +25,9 @@ type operation struct {
 	path string
 	// auth says which credentials the request carries.
 	auth authScheme
+	// header holds headers the operation adds to the client's (Login's
+	// TenancyName), in canonical form.
+	header http.Header
 	// retry says which failures may be retried.
 	retry retryPolicy
 	// input is validated, then marshalled as the request body; it also
@@ -51,6 +55,10 @@ type authScheme int
 const (
 	// authAPIKey sends the tenant's ApiKey header alone.
 	authAPIKey authScheme = iota
+	// authAdmin sends the ApiKey header and the admin token source's bearer
+	// token. A 401 drops the token, and the request is made once more with
+	// a new one.
+	authAdmin
 )
 
 // call is one endpoint call in flight: the operation, the settings in force
@@ -78,10 +86,10 @@ func (c *Client) do(ctx context.Context, op operation, opts []Option) error {
 	if ctx == nil {
 		return errors.New("vlens: " + op.name + ": nil context")
 	}
-	cl := &call{ctx: ctx, op: op, s: c.settings, start: time.Now()}
+	s := c.settings
 	if len(opts) > 0 {
-		cl.s.perCall = true
-		if err := cl.s.apply(opts); err != nil {
+		s.perCall = true
+		if err := s.apply(opts); err != nil {
 			return fmt.Errorf("vlens: %s: %w", op.name, err)
 		}
 	}
@@ -92,9 +100,51 @@ func (c *Client) do(ctx context.Context, op operation, opts []Option) error {
 	if err != nil {
 		return fmt.Errorf("vlens: %s: encoding request: %w", op.name, err)
 	}
+	if op.auth != authAdmin {
+		return c.exchange(ctx, op, &s, body, "")
+	}
+	if c.admin == nil {
+		return errors.New("vlens: " + op.name + ": needs an admin token: give NewClient WithAdminCredentials or WithAdminTokenSource")
+	}
+	for retried := false; ; retried = true {
+		bearer, err := c.admin.AdminToken(ctx)
+		if err != nil {
+			return fmt.Errorf("vlens: %s: getting the admin token: %w", op.name, err)
+		}
+		if strings.TrimSpace(bearer) == "" || !validHeaderValue(bearer) {
+			return errors.New("vlens: " + op.name + ": the admin token source returned a token no header can carry")
+		}
+		err = c.exchange(ctx, op, &s, body, bearer)
+		var apiErr *APIError
+		if retried || !errors.As(err, &apiErr) || apiErr.StatusCode != http.StatusUnauthorized {
+			return err
+		}
+		// Vlens refused the token (revoked early, say): drop it and go
+		// once more with a new one.
+		if d, ok := c.admin.(interface{ dropAdminToken(string) }); ok {
+			d.dropAdminToken(bearer)
+		}
+	}
+}
+
+// exchange sends body once (retries inside) and decodes the answer.
+func (c *Client) exchange(ctx context.Context, op operation, s *settings, body []byte, bearer string) error {
+	cl := &call{ctx: ctx, op: op, s: *s, start: time.Now()}
 	cl.header, cl.base = c.header(&cl.s), baseTransport(cl.s.httpClient)
+	if len(op.header) > 0 || bearer != "" {
+		cl.header = cl.header.Clone()
+		for k, v := range op.header {
+			cl.header[k] = v
+		}
+		if bearer != "" {
+			cl.header.Set("Authorization", "Bearer "+bearer)
+		}
+	}
 	resp, err := cl.send(c.baseURL+op.path, body)
 	r := newRedactor(c.creds().apiKey, op.input)
+	if bearer != "" {
+		r.extra = append(r.extra, bearer)
+	}
 	if err != nil {
 		err = cl.failure(err, &r)
 		cl.logOutcome(0, err)

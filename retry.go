@@ -7,6 +7,7 @@ import (
 	"errors"
 	"log/slog"
 	"math/rand/v2"
+	"net"
 	"net/http"
 	"strconv"
 	"strings"
@@ -22,11 +23,24 @@ const (
 	// extra. Transport failures and HTTP 429, 500, 502, 503 and 504 are
 	// retried.
 	retrySafe retryPolicy = iota
+	// retryUnprocessed is for operations that may create something on
+	// Vlens's side (an invitation, an SMS): only what surely was not
+	// processed is retried: a connection that could not be made, and HTTP
+	// 429 and 503. Not 500, 502 or 504, nor a reset or EOF after the request
+	// may have been sent.
+	retryUnprocessed
 )
 
 // retryable reports whether an attempt's outcome is worth another try under
 // policy p.
 func (p retryPolicy) retryable(resp *http.Response, err error) bool {
+	if p == retryUnprocessed {
+		if err != nil {
+			var opErr *net.OpError
+			return errors.As(err, &opErr) && opErr.Op == "dial"
+		}
+		return resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode == http.StatusServiceUnavailable
+	}
 	if err != nil {
 		return isTransient(err)
 	}

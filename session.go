@@ -58,7 +58,7 @@ func (in CreateAuthSessionInput) Validate() error {
 		fields = append(fields, checkContractTypeIDs("sessionPermissions.allowedContractTypeIds", p.AllowedContractTypeIDs)...)
 	}
 	if fields != nil {
-		return &ValidationError{Fields: fields}
+		return &ValidationError{Fields: fields, input: "CreateAuthSessionInput"}
 	}
 	return nil
 }

@@ -1,0 +1,198 @@
+package vlens
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"time"
+	"unicode/utf8"
+)
+
+const (
+	loginPath        = "/api/credentials/Login"
+	refreshTokenPath = "/api/credentials/RefreshToken"
+)
+
+// AdminCredentials are a tenant admin's login, which Vlens exchanges for the
+// admin bearer token that CreateInvitation needs. All three fields are
+// required; Vlens documents at most 256, 256 and 32 characters.
+//
+// Printing the credentials (fmt's verbs, slog) shows the tenancy name only.
+type AdminCredentials struct {
+	// TenancyName is the tenant's name, sent in the body and in the
+	// TenancyName header.
+	TenancyName string `json:"tenancyName"`
+	// UserNameOrEmailAddress is the admin's user name or email.
+	UserNameOrEmailAddress string `json:"userNameOrEmailAddress"`
+	// Password is the admin's password.
+	Password string `json:"password"`
+}
+
+// Validate checks the credentials against the rules Vlens documents: every
+// field present and within its length. It returns nil or a *ValidationError
+// naming every bad field (never its value).
+func (c AdminCredentials) Validate() error {
+	var fields []FieldError
+	for _, f := range []struct {
+		name, value string
+		max         int
+	}{
+		{"tenancyName", c.TenancyName, 256},
+		{"userNameOrEmailAddress", c.UserNameOrEmailAddress, 256},
+		{"password", c.Password, 32},
+	} {
+		switch {
+		case strings.TrimSpace(f.value) == "":
+			fields = append(fields, FieldError{Field: f.name, Message: "required"})
+		case utf8.RuneCountInString(f.value) > f.max:
+			fields = append(fields, FieldError{Field: f.name, Message: fmt.Sprintf("must be at most %d characters", f.max)})
+		case f.name == "tenancyName" && !validHeaderValue(f.value):
+			fields = append(fields, FieldError{Field: f.name, Message: "must not contain control characters (it is sent as a header)"})
+		}
+	}
+	if fields != nil {
+		return &ValidationError{Fields: fields, input: "AdminCredentials"}
+	}
+	return nil
+}
+
+func (c AdminCredentials) secrets() []string {
+	return []string{c.UserNameOrEmailAddress, c.Password}
+}
+
+// Format prints the credentials with the user name and password redacted,
+// for every verb.
+func (c AdminCredentials) Format(f fmt.State, _ rune) {
+	fmt.Fprintf(f, "vlens.AdminCredentials{TenancyName:%q, UserNameOrEmailAddress:%s, Password:%s}",
+		c.TenancyName, mask(c.UserNameOrEmailAddress), mask(c.Password))
+}
+
+// LogValue logs the tenancy name and whether the other fields are set. Its
+// receiver is a value so that credentials log redacted in every slog
+// handler.
+func (c AdminCredentials) LogValue() slog.Value {
+	return slog.GroupValue(slog.String("tenancyName", c.TenancyName),
+		slog.String("userNameOrEmailAddress", mask(c.UserNameOrEmailAddress)), slog.String("password", mask(c.Password)))
+}
+
+// AdminToken is an admin bearer token and the refresh token that renews it,
+// as Login and RefreshAdminToken return them. Treat both as secrets.
+//
+// Printing an AdminToken (fmt's verbs, slog) shows the expiry times only.
+type AdminToken struct {
+	// AccessToken is the bearer token CreateInvitation sends.
+	AccessToken string
+	// ExpiresAt is when the access token expires, from Vlens's
+	// expireInSeconds counted from when the call started.
+	ExpiresAt time.Time
+	// RefreshToken renews the access token with RefreshAdminToken.
+	RefreshToken string
+	// RefreshTokenExpiresAt is when the refresh token expires; zero when
+	// Vlens did not say (its refresh answer does not).
+	RefreshTokenExpiresAt time.Time
+}
+
+// Format prints the token with its secrets redacted, for every verb.
+func (t AdminToken) Format(f fmt.State, _ rune) {
+	fmt.Fprintf(f, "vlens.AdminToken{AccessToken:%s, ExpiresAt:%s, RefreshToken:%s, RefreshTokenExpiresAt:%s}",
+		mask(t.AccessToken), t.ExpiresAt.Format(time.RFC3339), mask(t.RefreshToken), t.RefreshTokenExpiresAt.Format(time.RFC3339))
+}
+
+// LogValue logs the expiry times and whether the tokens are set. Its
+// receiver is a value so that a token logs redacted in every slog handler.
+func (t AdminToken) LogValue() slog.Value {
+	return slog.GroupValue(slog.String("accessToken", mask(t.AccessToken)), slog.Time("expiresAt", t.ExpiresAt),
+		slog.String("refreshToken", mask(t.RefreshToken)), slog.Time("refreshTokenExpiresAt", t.RefreshTokenExpiresAt))
+}
+
+// adminTokenData is the data of Login's and RefreshToken's answers.
+type adminTokenData struct {
+	AccessToken                 string `json:"accessToken"`
+	EncryptedAccessToken        string `json:"encryptedAccessToken"`
+	ExpireInSeconds             int64  `json:"expireInSeconds"`
+	RefreshToken                string `json:"refreshToken"`
+	NewRefreshToken             string `json:"newRefreshToken"`
+	RefreshTokenExpireInSeconds int64  `json:"refreshTokenExpireInSeconds"`
+}
+
+// check refuses an answer without an access token or its lifetime: the SDK
+// never guesses an expiry.
+func (d *adminTokenData) check() error {
+	if strings.TrimSpace(d.AccessToken) == "" || d.ExpireInSeconds <= 0 {
+		return errors.New("no access token or lifetime")
+	}
+	return nil
+}
+
+// token turns the answer into an AdminToken, its lifetimes counted from
+// start; refreshToken is kept when the answer names no new one.
+func (d *adminTokenData) token(start time.Time, refreshToken string) *AdminToken {
+	t := &AdminToken{AccessToken: d.AccessToken, ExpiresAt: start.Add(time.Duration(d.ExpireInSeconds) * time.Second)}
+	t.RefreshToken = firstNonEmpty(d.NewRefreshToken, d.RefreshToken, refreshToken)
+	if d.RefreshTokenExpireInSeconds > 0 {
+		t.RefreshTokenExpiresAt = start.Add(time.Duration(d.RefreshTokenExpireInSeconds) * time.Second)
+	}
+	return t
+}
+
+// Login exchanges a tenant admin's credentials for an admin token
+// (POST /api/credentials/Login, with the ApiKey and TenancyName headers).
+// The credentials are validated first. Login only mints tokens, so it is
+// retried like CreateAuthSession. Most callers never call it: with
+// WithAdminCredentials the client logs in and refreshes by itself.
+func (c *Client) Login(ctx context.Context, creds AdminCredentials, opts ...Option) (*AdminToken, error) {
+	var data adminTokenData
+	start := time.Now()
+	err := c.do(ctx, operation{
+		name:   "login",
+		path:   loginPath,
+		auth:   authAPIKey,
+		header: map[string][]string{"Tenancyname": {creds.TenancyName}},
+		retry:  retrySafe,
+		input:  creds,
+		data:   &data,
+	}, opts)
+	if err != nil {
+		return nil, err
+	}
+	return data.token(start, ""), nil
+}
+
+// RefreshAdminToken renews an admin token with its refresh token
+// (POST /api/credentials/RefreshToken). The answer's newRefreshToken is kept
+// when Vlens sends one, else its refreshToken, else refreshToken itself; its
+// RefreshTokenExpiresAt is zero, since Vlens does not say. It is retried like
+// CreateAuthSession. A refused refresh token is an *APIError matching
+// ErrUnauthorized: log in again.
+func (c *Client) RefreshAdminToken(ctx context.Context, refreshToken string, opts ...Option) (*AdminToken, error) {
+	var data adminTokenData
+	start := time.Now()
+	err := c.do(ctx, operation{
+		name:  "refresh admin token",
+		path:  refreshTokenPath,
+		auth:  authAPIKey,
+		retry: retrySafe,
+		input: refreshRequest{RefreshToken: refreshToken},
+		data:  &data,
+	}, opts)
+	if err != nil {
+		return nil, err
+	}
+	return data.token(start, refreshToken), nil
+}
+
+// refreshRequest is RefreshToken's body.
+type refreshRequest struct {
+	RefreshToken string `json:"refreshToken"`
+}
+
+func (r refreshRequest) Validate() error {
+	if strings.TrimSpace(r.RefreshToken) == "" {
+		return &ValidationError{Fields: []FieldError{{Field: "refreshToken", Message: "required"}}, input: "refresh token"}
+	}
+	return nil
+}
+
+func (r refreshRequest) secrets() []string { return []string{r.RefreshToken} }

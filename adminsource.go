@@ -1,0 +1,131 @@
+package vlens
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"time"
+)
+
+// Renewal timing of the built-in admin token source.
+const (
+	// renewAheadMin and renewAheadShare: a token is renewed when less than
+	// 10% of its lifetime or 5 minutes remain, whichever is more, but never
+	// in the first half of its life (test servers issue tokens that last a
+	// second).
+	renewAheadMin   = 5 * time.Minute
+	renewAheadShare = 10
+	// renewTimeout bounds one login or refresh, which runs on its own
+	// context so that no single caller's cancellation stops it.
+	renewTimeout = time.Minute
+)
+
+// credentialsSource is the AdminTokenSource WithAdminCredentials installs,
+// after x/oauth2's ReuseTokenSource: it hands out the cached token while it
+// is fresh, renews it in the background once it is near its expiry, and has
+// callers wait only when there is no usable token; one renewal is in flight
+// at a time.
+type credentialsSource struct {
+	client *Client
+	creds  AdminCredentials
+
+	mu       sync.Mutex
+	token    *AdminToken
+	renewAt  time.Time // when to start renewing token
+	inflight *renewal  // the renewal under way, or nil
+}
+
+// renewal is one login or refresh in flight; done is closed when token and
+// err are set.
+type renewal struct {
+	done  chan struct{}
+	token *AdminToken
+	err   error
+}
+
+// AdminToken returns a usable access token: the cached one while it has not
+// expired (starting a background renewal once it is near expiry), or else
+// the result of the renewal under way, waited for within ctx.
+func (s *credentialsSource) AdminToken(ctx context.Context) (string, error) {
+	s.mu.Lock()
+	now := time.Now()
+	if t := s.token; t != nil && t.AccessToken != "" && now.Before(t.ExpiresAt) {
+		if !now.Before(s.renewAt) {
+			s.renewLocked()
+		}
+		s.mu.Unlock()
+		return t.AccessToken, nil
+	}
+	r := s.renewLocked()
+	s.mu.Unlock()
+	select {
+	case <-r.done:
+		if r.err != nil {
+			return "", r.err
+		}
+		return r.token.AccessToken, nil
+	case <-ctx.Done():
+		return "", ctx.Err()
+	}
+}
+
+// renewLocked returns the renewal in flight, starting one if there is none.
+// s.mu must be held.
+func (s *credentialsSource) renewLocked() *renewal {
+	if s.inflight == nil {
+		s.inflight = &renewal{done: make(chan struct{})}
+		go s.renew(s.inflight, s.token)
+	}
+	return s.inflight
+}
+
+// renew refreshes old when it has a refresh token that has not expired,
+// and logs in when it has none, or when Vlens refuses it (401 or 403).
+func (s *credentialsSource) renew(r *renewal, old *AdminToken) {
+	ctx, cancel := context.WithTimeout(context.Background(), renewTimeout)
+	defer cancel()
+	start := time.Now()
+	var token *AdminToken
+	var err error
+	if old != nil && old.RefreshToken != "" && (old.RefreshTokenExpiresAt.IsZero() || start.Before(old.RefreshTokenExpiresAt)) {
+		token, err = s.client.RefreshAdminToken(ctx, old.RefreshToken)
+		if err == nil && token.RefreshToken == old.RefreshToken {
+			token.RefreshTokenExpiresAt = old.RefreshTokenExpiresAt
+		}
+		if errors.Is(err, ErrUnauthorized) {
+			token, err = nil, nil
+		}
+	}
+	if token == nil && err == nil {
+		token, err = s.client.Login(ctx, s.creds)
+	}
+	s.mu.Lock()
+	if err == nil {
+		s.token = token
+		s.renewAt = renewAt(start, token.ExpiresAt)
+	}
+	s.inflight = nil
+	s.mu.Unlock()
+	r.token, r.err = token, err
+	close(r.done)
+}
+
+// renewAt is when a token obtained at start and expiring at expires should
+// be renewed.
+func renewAt(start, expires time.Time) time.Time {
+	life := expires.Sub(start)
+	ahead := max(life/renewAheadShare, renewAheadMin)
+	return expires.Add(-min(ahead, life/2))
+}
+
+// dropAdminToken forgets token after Vlens refused it, keeping its refresh
+// token: the next AdminToken renews (and logs in if that is refused too).
+func (s *credentialsSource) dropAdminToken(token string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.token != nil && s.token.AccessToken == token {
+		dropped := *s.token
+		dropped.AccessToken, dropped.ExpiresAt = "", time.Time{}
+		s.token = &dropped
+	}
+}
