@@ -28,6 +28,7 @@ const (
 type credentialsSource struct {
 	client *Client
 	creds  AdminCredentials
+	now    func() time.Time // time.Now; tests move it on
 
 	mu       sync.Mutex
 	token    *AdminToken
@@ -48,7 +49,7 @@ type renewal struct {
 // the result of the renewal under way, waited for within ctx.
 func (s *credentialsSource) AdminToken(ctx context.Context) (string, error) {
 	s.mu.Lock()
-	now := time.Now()
+	now := s.now()
 	if t := s.token; t != nil && t.AccessToken != "" && now.Before(t.ExpiresAt) {
 		if !now.Before(s.renewAt) {
 			s.renewLocked()
@@ -87,7 +88,7 @@ func (s *credentialsSource) renew(r *renewal, old *AdminToken) {
 	start := time.Now()
 	var token *AdminToken
 	var err error
-	if old != nil && old.RefreshToken != "" && (old.RefreshTokenExpiresAt.IsZero() || start.Before(old.RefreshTokenExpiresAt)) {
+	if old != nil && old.RefreshToken != "" && (old.RefreshTokenExpiresAt.IsZero() || s.now().Before(old.RefreshTokenExpiresAt)) {
 		token, err = s.client.RefreshAdminToken(ctx, old.RefreshToken)
 		if err == nil && token.RefreshToken == old.RefreshToken {
 			token.RefreshTokenExpiresAt = old.RefreshTokenExpiresAt

@@ -9,6 +9,7 @@ import (
 	"runtime"
 	"strings"
 	"sync"
+	"time"
 )
 
 // DefaultBaseURL is Vlens's production API. Vlens has no separate sandbox
@@ -42,10 +43,12 @@ type Client struct {
 }
 
 // credentials are the API key and the headers every request starts from,
-// built once per client.
+// built once per client, and the admin login's secrets, redacted from every
+// answer.
 type credentials struct {
-	apiKey string
-	header http.Header
+	apiKey       string
+	header       http.Header
+	adminSecrets []string
 }
 
 // NewClient returns a client that authenticates with apiKey, the static
@@ -75,7 +78,8 @@ func NewClient(apiKey string, opts ...Option) (*Client, error) {
 	creds := &credentials{apiKey: apiKey, header: requestHeader(apiKey, s.userAgent)}
 	c := &Client{baseURL: base, settings: s, creds: func() *credentials { return creds }, admin: s.adminSource}
 	if s.adminCreds != nil {
-		c.admin = &credentialsSource{client: c, creds: *s.adminCreds}
+		c.admin = &credentialsSource{client: c, creds: *s.adminCreds, now: time.Now}
+		creds.adminSecrets = s.adminCreds.secrets()
 	}
 	c.settings.adminCreds = nil // kept only inside the source
 	return c, nil

@@ -141,7 +141,9 @@ func (c *Client) exchange(ctx context.Context, op operation, s *settings, body [
 		}
 	}
 	resp, err := cl.send(c.baseURL+op.path, body)
-	r := newRedactor(c.creds().apiKey, op.input)
+	creds := c.creds()
+	r := newRedactor(creds.apiKey, op.input)
+	r.extra = append(r.extra, creds.adminSecrets...)
 	if bearer != "" {
 		r.extra = append(r.extra, bearer)
 	}
