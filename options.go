@@ -3,7 +3,6 @@ package vlens
 import (
 	"context"
 	"errors"
-	"fmt"
 	"log/slog"
 	"net/http"
 	"reflect"
@@ -273,53 +272,6 @@ func WithRateLimiter(l Limiter) Option {
 			return errors.New("vlens: WithRateLimiter: limiter is a nil pointer")
 		}
 		s.limiter = l
-		return nil
-	}
-}
-
-// AdminTokenSource supplies the admin bearer token that endpoints needing
-// one (CreateInvitation) send. AdminToken must return a valid access token
-// or an error, honouring ctx; it is called once per such call (twice when
-// Vlens refuses the first token with 401), from many goroutines at once.
-type AdminTokenSource interface {
-	AdminToken(ctx context.Context) (string, error)
-}
-
-// WithAdminCredentials makes the client log in with creds when it first
-// needs an admin token, cache the token, refresh it ahead of expiry with its
-// refresh token, and log in again when the refresh token has expired or is
-// refused. However many goroutines need a token at once, one login or
-// refresh is in flight; each waits within its own context, and one that
-// gives up does not cancel the fetch the others wait on. The credentials are
-// validated here (see AdminCredentials.Validate). Client only; it replaces
-// an earlier WithAdminTokenSource.
-func WithAdminCredentials(creds AdminCredentials) Option {
-	return func(s *settings) error {
-		if err := s.clientOnly("WithAdminCredentials"); err != nil {
-			return err
-		}
-		if err := creds.Validate(); err != nil {
-			return fmt.Errorf("vlens: WithAdminCredentials: %w", err)
-		}
-		s.adminCreds, s.adminSource = &creds, nil
-		return nil
-	}
-}
-
-// WithAdminTokenSource makes the client take admin tokens from src (a token
-// shared by replicas through a secret store, say) instead of logging in
-// itself. When Vlens refuses a token with 401, the client asks src once more
-// and repeats the call once. Client only; it replaces an earlier
-// WithAdminCredentials.
-func WithAdminTokenSource(src AdminTokenSource) Option {
-	return func(s *settings) error {
-		if err := s.clientOnly("WithAdminTokenSource"); err != nil {
-			return err
-		}
-		if v := reflect.ValueOf(src); src == nil || v.Kind() == reflect.Pointer && v.IsNil() {
-			return errors.New("vlens: WithAdminTokenSource: source must not be nil")
-		}
-		s.adminSource, s.adminCreds = src, nil
 		return nil
 	}
 }
