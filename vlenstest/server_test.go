@@ -188,7 +188,7 @@ type response struct {
 	status int
 	header http.Header
 	env    struct {
-		Data              *string             `json:"data"`
+		Data              json.RawMessage     `json:"data"` // "null" when none
 		ErrorCode         *int                `json:"error_code"`
 		ErrorMessage      *string             `json:"error_message"`
 		ErrorDescriptions map[string][]string `json:"error_descriptions"`
@@ -208,6 +208,12 @@ func do(t *testing.T, method, url string, header http.Header, body string) respo
 	r := response{status: resp.StatusCode, header: resp.Header}
 	require.NoError(t, json.Unmarshal(raw, &r.env), "every answer is an envelope")
 	return r
+}
+
+// data decodes the envelope's data into v.
+func (r response) data(t *testing.T, v any) {
+	t.Helper()
+	require.NoError(t, json.Unmarshal(r.env.Data, v), "data: %s", r.env.Data)
 }
 
 func post(t *testing.T, url string, header http.Header, body string) response {
@@ -244,7 +250,7 @@ func TestEndpointAnswers(t *testing.T) {
 			`{"PHONENUMBER":"+201234567890","somethingNew":1,"sessionPermissions":{"digitalIdentityOnly":true}}`, 200, 0, nil},
 		{"path matches case-insensitively", "POST", strings.ToLower(vlenstest.EndpointPath), good(), `{"email":"a@example.com"}`, 200, 0, nil},
 		{"JSON with charset", "POST", vlenstest.EndpointPath, with("Content-Type", "application/json; charset=utf-8"), `{"email":"a@example.com"}`, 200, 0, nil},
-		{"other path is 404", "POST", "/api/IdentityUserSession/CreateInvitation", good(), `{}`, 404, vlenstest.ErrorCodeNotFound, nil},
+		{"other path is 404", "POST", "/api/IdentityUserSession/GetSession", good(), `{}`, 404, vlenstest.ErrorCodeNotFound, nil},
 		{"GET is 405", "GET", vlenstest.EndpointPath, good(), ``, 405, vlenstest.ErrorCodeMethodNotAllowed, nil},
 		{"missing ApiKey is 401", "POST", vlenstest.EndpointPath, with("ApiKey", ""), `{"phoneNumber":"+201234567890"}`, 401, vlenstest.ErrorCodeUnauthorized, nil},
 		{"wrong ApiKey is 401", "POST", vlenstest.EndpointPath, with("ApiKey", "nope"), `{"phoneNumber":"+201234567890"}`, 401, vlenstest.ErrorCodeUnauthorized, nil},
@@ -274,11 +280,12 @@ func TestEndpointAnswers(t *testing.T) {
 			assert.Equal(t, "application/json; charset=utf-8", got.header.Get("Content-Type"))
 			if tt.status == 200 {
 				assert.Nil(t, got.env.ErrorCode)
-				require.NotNil(t, got.env.Data)
-				assert.Equal(t, srv.Tokens(), []string{*got.env.Data})
+				var token string
+				got.data(t, &token)
+				assert.Equal(t, srv.Tokens(), []string{token})
 				return
 			}
-			assert.Nil(t, got.env.Data)
+			assert.JSONEq(t, "null", string(got.env.Data))
 			require.NotNil(t, got.env.ErrorCode)
 			assert.Equal(t, tt.code, *got.env.ErrorCode)
 			require.NotNil(t, got.env.ErrorMessage)
