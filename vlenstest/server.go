@@ -148,10 +148,11 @@ func (s *Server) Close() {
 // APIKey returns the API key the server accepts.
 func (s *Server) APIKey() string { return s.cfg.apiKey }
 
-// NewClient returns a vlens client for this server: its base URL and API
-// key, retry waits of 1ms to 10ms, and a Retry-After cap of zero, so that a
-// test never sleeps on a Retry-After (the client returns the 429 or 503 at
-// once, with RetryAfter set). The caller's opts are applied after these
+// NewClient returns a vlens client for this server: its base URL, API key
+// and admin credentials (so that CreateInvitation logs in and refreshes by
+// itself), retry waits of 1ms to 10ms, and a Retry-After cap of zero, so
+// that a test never sleeps on a Retry-After (the client returns the 429 or
+// 503 at once, with RetryAfter set). The caller's opts are applied after these
 // defaults and may override them, for example with
 // vlens.WithMaxRetryAfter to rehearse honouring Retry-After. It returns
 // NewClient's error for an option value that makes no sense.
@@ -159,6 +160,7 @@ func (s *Server) NewClient(opts ...vlens.Option) (*vlens.Client, error) {
 	defaults := []vlens.Option{
 		vlens.WithBaseURL(s.URL),
 		vlens.WithHTTPClient(s.ts.Client()),
+		vlens.WithAdminCredentials(s.cfg.admin),
 		vlens.WithRetryWait(time.Millisecond, 10*time.Millisecond),
 		vlens.WithMaxRetryAfter(0),
 	}
