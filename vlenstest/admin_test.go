@@ -1,10 +1,15 @@
 package vlenstest_test
 
 import (
+	"bytes"
+	"context"
 	"encoding/json"
+	"fmt"
+	"log/slog"
 	"net/http"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -368,4 +373,189 @@ func keys(m map[string]any) []string {
 		out = append(out, k)
 	}
 	return out
+}
+
+var validInvitation = vlens.CreateInvitationInput{
+	PhoneNumber:         "+201234567890",
+	SessionPermissions:  &vlens.SessionPermissions{AllowedContractTypeIDs: []int{414}, MinimalSignatureFlow: true},
+	RequestFieldsValues: map[int]map[string]string{414: {"fullName": "Ahmed Mohamed", "monthlyIncome": "5000"}},
+}
+
+// byPath returns the statuses of the requests to path, in order.
+func byPath(reqs []vlenstest.Request, path string) []int {
+	var out []int
+	for _, r := range reqs {
+		if r.Path == path {
+			out = append(out, r.Status)
+		}
+	}
+	return out
+}
+
+// invitationsUntil makes CreateInvitation calls a couple of milliseconds
+// apart until done reports true, failing on any error, or when done is
+// still false after ten seconds.
+func invitationsUntil(t *testing.T, client *vlens.Client, done func() bool) {
+	t.Helper()
+	for deadline := time.Now().Add(10 * time.Second); !done(); time.Sleep(2 * time.Millisecond) {
+		require.True(t, time.Now().Before(deadline), "condition still false after 10s")
+		_, err := client.CreateInvitation(context.Background(), validInvitation)
+		require.NoError(t, err)
+	}
+}
+
+func TestClientCreatesInvitation(t *testing.T) {
+	t.Parallel()
+	srv := vlenstest.NewTestServer(t)
+	client := srv.Client()
+	for range 2 {
+		session, err := client.CreateInvitation(context.Background(), validInvitation)
+		require.NoError(t, err)
+		assert.Equal(t, srv.Tokens()[len(srv.Tokens())-1], session.Token)
+	}
+	assert.Len(t, srv.Tokens(), 2)
+	assert.Equal(t, 1, srv.Logins(), "the client logs in once and reuses the token")
+	reqs := srv.Requests()
+	require.Len(t, reqs, 3)
+	assert.Equal(t, []int{200}, byPath(reqs, vlenstest.LoginPath))
+	assert.Equal(t, []int{200, 200}, byPath(reqs, vlenstest.CreateInvitationPath))
+	assert.Equal(t, &validInvitation, reqs[1].Invitation, "the server received the input as given")
+}
+
+func TestClientRefreshesAnExpiredAccessToken(t *testing.T) {
+	t.Parallel()
+	srv := vlenstest.NewTestServer(t, vlenstest.WithAdminTokenTTL(50*time.Millisecond, time.Hour))
+	invitationsUntil(t, srv.Client(), func() bool { return srv.Refreshes() > 0 })
+	assert.Equal(t, 1, srv.Logins(), "a refresh, not a login")
+	assert.Empty(t, byPath(srv.Requests(), vlenstest.LoginPath)[1:])
+}
+
+func TestClientLogsInWhenTheRefreshTokenHasExpired(t *testing.T) {
+	t.Parallel()
+	srv := vlenstest.NewTestServer(t, vlenstest.WithAdminTokenTTL(50*time.Millisecond, 50*time.Millisecond))
+	invitationsUntil(t, srv.Client(), func() bool { return srv.Logins() > 1 })
+	assert.Zero(t, srv.Refreshes(), "the refresh token expired with the access token")
+	assert.Equal(t, []int{200, 200}, byPath(srv.Requests(), vlenstest.LoginPath))
+}
+
+func TestClientRecoversFromRevokedTokens(t *testing.T) {
+	t.Parallel()
+	srv := vlenstest.NewTestServer(t)
+	client := srv.Client()
+	_, err := client.CreateInvitation(context.Background(), validInvitation)
+	require.NoError(t, err)
+
+	srv.RevokeAdminTokens()
+	srv.Reset()
+	session, err := client.CreateInvitation(context.Background(), validInvitation)
+	require.NoError(t, err)
+	assert.Equal(t, []string{session.Token}, srv.Tokens())
+	reqs := srv.Requests()
+	assert.Equal(t, []int{401, 200}, byPath(reqs, vlenstest.CreateInvitationPath), "one extra invitation request")
+	assert.Equal(t, []int{401}, byPath(reqs, vlenstest.RefreshTokenPath), "the revoked refresh token is refused")
+	assert.Equal(t, []int{200}, byPath(reqs, vlenstest.LoginPath), "so the client logs in again")
+	assert.Equal(t, 1, srv.Logins())
+}
+
+func TestFaultIsTakenByTheLogin(t *testing.T) {
+	t.Parallel()
+	srv := vlenstest.NewTestServer(t)
+	srv.Enqueue(vlenstest.Fault{Status: 503})
+	_, err := srv.Client().CreateInvitation(context.Background(), validInvitation)
+	require.NoError(t, err)
+	reqs := srv.Requests()
+	require.Len(t, reqs, 3)
+	assert.Equal(t, vlenstest.LoginPath, reqs[0].Path, "the fault went to the next request, the client's login")
+	assert.NotNil(t, reqs[0].Fault)
+	assert.Equal(t, []int{503, 200}, byPath(reqs, vlenstest.LoginPath))
+	assert.Equal(t, []int{200}, byPath(reqs, vlenstest.CreateInvitationPath))
+}
+
+func TestResetKeepsAdminTokens(t *testing.T) {
+	t.Parallel()
+	srv := vlenstest.NewTestServer(t)
+	client := srv.Client()
+	_, err := client.CreateInvitation(context.Background(), validInvitation)
+	require.NoError(t, err)
+	srv.Reset()
+	assert.Zero(t, srv.Logins())
+
+	_, err = client.CreateInvitation(context.Background(), validInvitation)
+	require.NoError(t, err)
+	assert.Zero(t, srv.Logins(), "the client's token survives Reset")
+	assert.Len(t, srv.Requests(), 1)
+}
+
+func TestTokenFuncSeesTheInvitation(t *testing.T) {
+	t.Parallel()
+	srv := vlenstest.NewTestServer(t, vlenstest.WithTokenFunc(func(in vlens.CreateAuthSessionInput) string {
+		return "invitation-for-" + in.PhoneNumber
+	}))
+	session, err := srv.Client().CreateInvitation(context.Background(), validInvitation)
+	require.NoError(t, err)
+	assert.Equal(t, "invitation-for-+201234567890", session.Token)
+}
+
+func TestAdminSecretsNeverPrintedOrLogged(t *testing.T) {
+	t.Parallel()
+	creds := vlens.AdminCredentials{TenancyName: "acme", UserNameOrEmailAddress: "canary-admin", Password: "canary-password"}
+	const income = "canary-income-987"
+	var logs bytes.Buffer
+	srv := vlenstest.NewTestServer(t, vlenstest.WithAdminCredentials(creds), vlenstest.WithAdminTokenTTL(50*time.Millisecond, time.Hour),
+		vlenstest.WithLogger(slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))))
+	in := vlens.CreateInvitationInput{Email: "canary@example.com", RequestFieldsValues: map[int]map[string]string{414: {"monthlyIncome": income}}}
+	client := srv.Client()
+	_, err := client.CreateInvitation(context.Background(), in)
+	require.NoError(t, err)
+	invitationsUntil(t, client, func() bool { return srv.Refreshes() > 0 })
+
+	// The tokens themselves, from a login over plain HTTP.
+	header := loginHeader()
+	header.Set("TenancyName", creds.TenancyName)
+	got := post(t, srv.URL+vlenstest.LoginPath, header, credentialsBody(t, creds))
+	var d loginData
+	got.data(t, &d)
+	refreshed := refresh(t, srv, d.RefreshToken)
+	var r refreshData
+	refreshed.data(t, &r)
+	require.Equal(t, 200, invite(t, srv, r.AccessToken).status)
+
+	reqs := srv.Requests()
+	printed := logs.String()
+	for _, verb := range []string{"%v", "%+v", "%#v", "%s"} {
+		printed += fmt.Sprintf(verb, reqs) + fmt.Sprintf(verb, srv)
+	}
+	assert.Contains(t, printed, "monthlyIncome", "the form's keys are shown")
+	for _, secret := range []string{creds.UserNameOrEmailAddress, creds.Password, income, "canary@example.com",
+		d.AccessToken, d.RefreshToken, r.AccessToken, r.RefreshToken, r.EncryptedAccessToken} {
+		assert.NotContains(t, printed, secret)
+	}
+}
+
+func TestConcurrentInvitationsShareOneLogin(t *testing.T) {
+	t.Parallel()
+	const calls = 20
+	srv := vlenstest.NewTestServer(t)
+	client := srv.Client()
+	inviteAll := func() {
+		var wg sync.WaitGroup
+		for range calls {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				_, err := client.CreateInvitation(context.Background(), validInvitation)
+				assert.NoError(t, err)
+			}()
+		}
+		wg.Wait()
+	}
+	inviteAll()
+	assert.Equal(t, 1, srv.Logins())
+	assert.Len(t, srv.Tokens(), calls)
+
+	srv.RevokeAdminTokens()
+	srv.Reset()
+	inviteAll()
+	assert.Equal(t, 1, srv.Logins(), "one login again, however many calls were refused")
+	assert.Len(t, srv.Tokens(), calls)
 }
