@@ -592,6 +592,11 @@ func TestOptionsPanicOnNonsense(t *testing.T) {
 		"zero rate":        func() { vlenstest.WithRateLimit(0, 1) },
 		"zero burst":       func() { vlenstest.WithRateLimit(1, 0) },
 		"negative latency": func() { vlenstest.WithLatency(-time.Second) },
+		"no password": func() {
+			vlenstest.WithAdminCredentials(vlens.AdminCredentials{TenancyName: "t", UserNameOrEmailAddress: "u"})
+		},
+		"zero access TTL":  func() { vlenstest.WithAdminTokenTTL(0, time.Hour) },
+		"negative refresh": func() { vlenstest.WithAdminTokenTTL(time.Hour, -time.Second) },
 	} {
 		assert.Panics(t, f, name)
 	}
