@@ -210,6 +210,22 @@ func do(t *testing.T, method, url string, header http.Header, body string) respo
 	return r
 }
 
+// isError checks that r is an error envelope with code, a message, no
+// data, and descriptions for exactly fields.
+func (r response) isError(t *testing.T, code int, fields []string) {
+	t.Helper()
+	assert.JSONEq(t, "null", string(r.env.Data))
+	require.NotNil(t, r.env.ErrorCode)
+	assert.Equal(t, code, *r.env.ErrorCode)
+	require.NotNil(t, r.env.ErrorMessage)
+	assert.NotEmpty(t, *r.env.ErrorMessage)
+	var got []string
+	for f := range r.env.ErrorDescriptions {
+		got = append(got, f)
+	}
+	assert.ElementsMatch(t, fields, got)
+}
+
 // data decodes the envelope's data into v.
 func (r response) data(t *testing.T, v any) {
 	t.Helper()
@@ -285,16 +301,7 @@ func TestEndpointAnswers(t *testing.T) {
 				assert.Equal(t, srv.Tokens(), []string{token})
 				return
 			}
-			assert.JSONEq(t, "null", string(got.env.Data))
-			require.NotNil(t, got.env.ErrorCode)
-			assert.Equal(t, tt.code, *got.env.ErrorCode)
-			require.NotNil(t, got.env.ErrorMessage)
-			assert.NotEmpty(t, *got.env.ErrorMessage)
-			var fields []string
-			for f := range got.env.ErrorDescriptions {
-				fields = append(fields, f)
-			}
-			assert.ElementsMatch(t, tt.fields, fields)
+			got.isError(t, tt.code, tt.fields)
 			if tt.status == 405 {
 				assert.Equal(t, "POST", got.header.Get("Allow"))
 			}
