@@ -71,7 +71,7 @@ func readInput(r *http.Request, rec *Request) *input {
 // trailing slash, or "" when it names none.
 func endpointPath(p string) string {
 	p = strings.TrimSuffix(p, "/")
-	for _, e := range []string{EndpointPath, CreateInvitationPath, LoginPath, RefreshTokenPath} {
+	for _, e := range paths {
 		if strings.EqualFold(p, e) {
 			return e
 		}

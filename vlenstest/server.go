@@ -34,6 +34,9 @@ const (
 	RefreshTokenPath     = "/api/credentials/RefreshToken"
 )
 
+// paths lists the paths the fake serves.
+var paths = []string{EndpointPath, CreateInvitationPath, LoginPath, RefreshTokenPath}
+
 // MaxRequestBytes is the largest request body the fake reads; a larger one
 // is answered with HTTP 413 and ErrorCodeRequestTooLarge.
 const MaxRequestBytes = 64 << 10
@@ -152,10 +155,11 @@ func (s *Server) APIKey() string { return s.cfg.apiKey }
 // and admin credentials (so that CreateInvitation logs in and refreshes by
 // itself), retry waits of 1ms to 10ms, and a Retry-After cap of zero, so
 // that a test never sleeps on a Retry-After (the client returns the 429 or
-// 503 at once, with RetryAfter set). The caller's opts are applied after these
-// defaults and may override them, for example with
-// vlens.WithMaxRetryAfter to rehearse honouring Retry-After. It returns
-// NewClient's error for an option value that makes no sense.
+// 503 at once, with RetryAfter set). The caller's opts are applied after
+// these defaults and may override them, for example with
+// vlens.WithMaxRetryAfter to rehearse honouring Retry-After, or
+// vlens.WithAdminTokenSource. It returns NewClient's error for an option
+// value that makes no sense.
 func (s *Server) NewClient(opts ...vlens.Option) (*vlens.Client, error) {
 	defaults := []vlens.Option{
 		vlens.WithBaseURL(s.URL),
@@ -302,8 +306,7 @@ func (s *Server) wait(ctx context.Context, d time.Duration) bool {
 // documentation lists.
 func (s *Server) answer(w http.ResponseWriter, r *http.Request, rec *Request, in *input) {
 	if in.path == "" {
-		s.writeError(w, rec, http.StatusNotFound, ErrorCodeNotFound, "no such endpoint: the fake serves POST "+
-			strings.Join([]string{EndpointPath, CreateInvitationPath, LoginPath, RefreshTokenPath}, ", "), nil)
+		s.writeError(w, rec, http.StatusNotFound, ErrorCodeNotFound, "no such endpoint: the fake serves POST "+strings.Join(paths, ", "), nil)
 		return
 	}
 	if r.Method != http.MethodPost {
