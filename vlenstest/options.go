@@ -50,7 +50,9 @@ func WithAPIKey(key string) ServerOption {
 
 // DefaultAdminCredentials is the admin login a Server accepts unless
 // WithAdminCredentials says otherwise, and the one Server.Client logs in
-// with. Like TestAPIKey, it only ever opens a fake.
+// with. Like TestAPIKey, it is fixed and public and only ever opens a fake.
+// Read it, never assign to it: servers in parallel tests read it too; give
+// a server other credentials with WithAdminCredentials.
 var DefaultAdminCredentials = vlens.AdminCredentials{
 	TenancyName:            "vlenstest",
 	UserNameOrEmailAddress: "admin@vlenstest.example",
