@@ -1,33 +1,67 @@
-// Package vlenstest is an in-process fake of the Vlens CreateAuthSession
-// endpoint, for testing code that uses package vlens without the network and
-// without a Vlens tenant.
+// Package vlenstest is an in-process fake of the Vlens API endpoints the SDK
+// calls (CreateAuthSession, CreateInvitation, and the admin Login and
+// RefreshToken), for testing code that uses package vlens without the
+// network and without a Vlens tenant.
 //
-// A Server answers POST /api/IdentityUserSession/CreateAuthSession the way
-// Vlens documents it: the ApiKey header authenticates, the body is the JSON
-// CreateAuthSessionInput, and every answer is Vlens's envelope
-// {data, error_code, error_message, error_descriptions}, with the session
-// token in data on success.
+// A Server answers the way Vlens documents it: the ApiKey header
+// authenticates, the body is the endpoint's JSON input, and every answer is
+// Vlens's envelope {data, error_code, error_message, error_descriptions},
+// with the result in data on success.
 //
 //	srv := vlenstest.NewTestServer(t)
 //	client := srv.Client()
 //	session, err := client.CreateAuthSession(ctx, vlens.CreateAuthSessionInput{PhoneNumber: "+201234567890"})
+//	invitation, err := client.CreateInvitation(ctx, vlens.CreateInvitationInput{PhoneNumber: "+201234567890"})
+//
+// # Endpoints
+//
+//	POST EndpointPath          CreateAuthSession: data is a session token
+//	POST CreateInvitationPath  also needs Authorization: Bearer <access token>;
+//	                           the body is {"SessionInput": {...}}; data is a session token
+//	POST LoginPath             also needs the TenancyName header; the body is a
+//	                           vlens.AdminCredentials; data is {accessToken,
+//	                           expireInSeconds, refreshToken, refreshTokenExpireInSeconds}
+//	POST RefreshTokenPath      the body is {"refreshToken"}; data is {accessToken,
+//	                           encryptedAccessToken, expireInSeconds, refreshToken,
+//	                           newRefreshToken}
+//
+// The server accepts one admin login, DefaultAdminCredentials unless
+// WithAdminCredentials says otherwise, and Server.Client logs in with it, so
+// CreateInvitation works out of the box. Every login issues a new access
+// token (AccessTokenPrefix) and refresh token (RefreshTokenPrefix). A
+// refresh spends its refresh token and issues a new pair, naming the new
+// refresh token in both refreshToken and newRefreshToken; an access token
+// stays valid until it expires. Tokens last DefaultAccessTokenTTL and
+// DefaultRefreshTokenTTL unless WithAdminTokenTTL says otherwise; answers
+// give lifetimes in whole seconds, rounded up and at least 1, while the
+// server enforces the exact lifetime. RevokeAdminTokens makes the server
+// refuse every admin token issued so far.
 //
 // # What the fake answers
 //
 // Checks run in this order, and the first that fails decides the answer:
 //
-//	path is not the endpoint             404, ErrorCodeNotFound
-//	method is not POST                   405 with Allow: POST, ErrorCodeMethodNotAllowed
-//	rate limit exceeded (WithRateLimit)  429 with Retry-After, ErrorCodeRateLimited
-//	ApiKey missing or wrong              401, ErrorCodeUnauthorized
-//	body over MaxRequestBytes            413, ErrorCodeRequestTooLarge
-//	Content-Type not JSON                415, ErrorCodeUnsupportedMediaType
-//	body is not a JSON object            400, ErrorCodeMalformedBody
-//	input breaks Validate's rules        422, ErrorCodeValidation
-//	otherwise                            200, the token in data, error_code null
+//	path is none of the endpoints'            404, ErrorCodeNotFound
+//	method is not POST                        405 with Allow: POST, ErrorCodeMethodNotAllowed
+//	rate limit exceeded (WithRateLimit)       429 with Retry-After, ErrorCodeRateLimited
+//	ApiKey missing or wrong                   401, ErrorCodeUnauthorized
+//	Login: TenancyName header not the tenant  401, ErrorCodeUnauthorized
+//	CreateInvitation: bearer token missing,
+//	  unknown, expired or revoked             401, ErrorCodeUnauthorized
+//	body over MaxRequestBytes                 413, ErrorCodeRequestTooLarge
+//	Content-Type not JSON                     415, ErrorCodeUnsupportedMediaType
+//	body is not the endpoint's JSON object    400, ErrorCodeMalformedBody
+//	input breaks its Validate's rules         422, ErrorCodeValidation
+//	Login: credentials not the configured     401, ErrorCodeUnauthorized
+//	RefreshToken: token unknown, expired,
+//	  already used or revoked                 401, ErrorCodeUnauthorized
+//	otherwise                                 200, the result in data, error_code null
 //
-// Vlens's older documentation lists both 400 and 422; the fake uses 400 for a
-// body it cannot read and 422 for input that breaks the rules, and both match
+// The rules of the 422 are vlens.CreateAuthSessionInput.Validate's,
+// vlens.CreateInvitationInput.Validate's and vlens.AdminCredentials.Validate's,
+// and for RefreshToken a refreshToken that is not blank. Vlens's older
+// documentation lists both 400 and 422; the fake uses 400 for a body it
+// cannot read and 422 for input that breaks the rules, and both match
 // vlens.ErrInvalidRequest. Errors carry error_descriptions as an object that
 // maps each field (by its wire name, "$" for the body as a whole) to a list
 // of messages, the shape ASP.NET backends produce and
@@ -35,11 +69,11 @@
 // case-insensitively and unknown fields are ignored, as in an ASP.NET
 // backend.
 //
-// The error codes, their messages and the token format are the fake's own
+// The error codes, their messages and the token formats are the fake's own
 // inventions: Vlens publishes neither its codes nor its token format. The
-// fake's codes are 9000 plus the HTTP status they come with. Default tokens
-// are TokenPrefix followed by 32 random hex digits. A userPublicKey is
-// accepted but the token is not encrypted with it.
+// fake's codes are 9000 plus the HTTP status they come with. Default session
+// tokens are TokenPrefix followed by 32 random hex digits. A userPublicKey
+// is accepted but the token is not encrypted with it.
 //
 // # Faults
 //
@@ -48,17 +82,25 @@
 // dropped connections. Each queued Fault replaces the answer to exactly one
 // request, in order, and is taken by the next request whatever its path, key
 // or body, as a proxy or an overloaded server in front of Vlens would answer
-// before any of the checks above.
+// before any of the checks above. A client's first CreateInvitation logs in
+// first, so that login takes the next fault.
 //
 // # Inspection
 //
-// Requests lists every request received (input decoded, ApiKey redacted),
-// Tokens every token issued, and Reset forgets both and the queued faults.
-// A Server is safe for concurrent use.
+// Requests lists every request received (ApiKey and the bearer token
+// redacted; the CreateAuthSession input or the invitation decoded); its Path
+// tells the endpoints apart. Tokens lists every session token issued, by
+// CreateAuthSession and CreateInvitation. Logins and Refreshes count the
+// logins and refreshes accepted; the refused ones are in Requests. Reset
+// forgets all of these and the queued faults, but not the admin tokens, so
+// a client carries on without logging in again. A Server is safe for
+// concurrent use.
 //
 // # Secrets
 //
 // The fake logs nothing unless given WithLogger, and then never headers,
 // bodies or tokens. Request and Server print without the API key, and the
-// recorded input prints with its personal data redacted.
+// recorded inputs print with their personal data and the form's values
+// redacted. The body of a login or a refresh is never kept, so neither the
+// password nor a refresh token can be printed.
 package vlenstest

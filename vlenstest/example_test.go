@@ -59,3 +59,35 @@ func ExampleNewTestServer() {
 		t.Errorf("got token %q, want %q", session.Token, "test-token")
 	}
 }
+
+// An administrator revokes the tenant's admin sessions. The client's next
+// invitation is refused once, and so is its refresh token; it logs in again
+// and the invitation goes through.
+func ExampleServer_RevokeAdminTokens() {
+	srv := vlenstest.NewServer()
+	defer srv.Close()
+	client := srv.Client() // logs in with srv.AdminCredentials() when it needs to
+	in := vlens.CreateInvitationInput{
+		PhoneNumber:         "+201234567890",
+		RequestFieldsValues: map[int]map[string]string{414: {"fullName": "Ahmed Mohamed", "monthlyIncome": "5000"}},
+	}
+	_, err := client.CreateInvitation(context.Background(), in)
+	fmt.Println("error:", err)
+
+	srv.RevokeAdminTokens()
+	srv.Reset()
+	_, err = client.CreateInvitation(context.Background(), in)
+	fmt.Println("error:", err)
+	for _, r := range srv.Requests() {
+		fmt.Println(r.Path, r.Status)
+	}
+	fmt.Println("logins:", srv.Logins(), "refreshes:", srv.Refreshes())
+	// Output:
+	// error: <nil>
+	// error: <nil>
+	// /api/IdentityUserSession/CreateInvitation 401
+	// /api/credentials/RefreshToken 401
+	// /api/credentials/Login 200
+	// /api/IdentityUserSession/CreateInvitation 200
+	// logins: 1 refreshes: 0
+}

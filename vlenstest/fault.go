@@ -117,6 +117,10 @@ func (f Fault) String() string {
 // retryAfterSeconds formats d as Retry-After's delay-seconds, rounded up so
 // that a client honouring it never comes back early.
 func retryAfterSeconds(d time.Duration) string {
-	secs := (d + time.Second - 1) / time.Second
-	return strconv.FormatInt(int64(secs), 10)
+	return strconv.FormatInt(wholeSeconds(d), 10)
+}
+
+// wholeSeconds is d in seconds, rounded up.
+func wholeSeconds(d time.Duration) int64 {
+	return int64((d + time.Second - 1) / time.Second)
 }

@@ -18,16 +18,25 @@ const TestAPIKey = "vlenstest-api-key"
 type ServerOption func(*config)
 
 type config struct {
-	apiKey    string
-	tokenFunc func(vlens.CreateAuthSessionInput) string
-	rate      float64
-	burst     int
-	latency   time.Duration
-	logger    *slog.Logger
+	apiKey     string
+	admin      vlens.AdminCredentials
+	accessTTL  time.Duration
+	refreshTTL time.Duration
+	tokenFunc  func(vlens.CreateAuthSessionInput) string
+	rate       float64
+	burst      int
+	latency    time.Duration
+	logger     *slog.Logger
 }
 
 func defaultConfig() config {
-	return config{apiKey: TestAPIKey, tokenFunc: randomToken}
+	return config{
+		apiKey:     TestAPIKey,
+		admin:      DefaultAdminCredentials,
+		accessTTL:  DefaultAccessTokenTTL,
+		refreshTTL: DefaultRefreshTokenTTL,
+		tokenFunc:  randomToken,
+	}
 }
 
 // WithAPIKey sets the only API key the server accepts (default TestAPIKey).
@@ -39,9 +48,56 @@ func WithAPIKey(key string) ServerOption {
 	return func(c *config) { c.apiKey = key }
 }
 
-// WithTokenFunc makes the server issue the tokens f returns, for example to
-// make tests and examples deterministic. f sees the decoded, valid input and
-// may be called from many goroutines at once. An empty string makes the
+// DefaultAdminCredentials is the admin login a Server accepts unless
+// WithAdminCredentials says otherwise, and the one Server.Client logs in
+// with. Like TestAPIKey, it is fixed and public and only ever opens a fake.
+// Read it, never assign to it: servers in parallel tests read it too; give
+// a server other credentials with WithAdminCredentials.
+var DefaultAdminCredentials = vlens.AdminCredentials{
+	TenancyName:            "vlenstest",
+	UserNameOrEmailAddress: "admin@vlenstest.example",
+	Password:               "vlenstest-password",
+}
+
+// Default lifetimes of the admin tokens a Server issues, as Vlens documents
+// them (expireInSeconds 86400 and refreshTokenExpireInSeconds 604800).
+const (
+	DefaultAccessTokenTTL  = 24 * time.Hour
+	DefaultRefreshTokenTTL = 7 * 24 * time.Hour
+)
+
+// WithAdminCredentials sets the only admin login the server accepts
+// (default DefaultAdminCredentials): Login must carry creds.TenancyName in
+// its TenancyName header and all three fields, compared exactly, in its
+// body. Server.Client logs in with them. It panics on credentials that
+// creds.Validate refuses, since no vlens client could send them.
+func WithAdminCredentials(creds vlens.AdminCredentials) ServerOption {
+	if err := creds.Validate(); err != nil {
+		panic("vlenstest: WithAdminCredentials: " + err.Error())
+	}
+	return func(c *config) { c.admin = creds }
+}
+
+// WithAdminTokenTTL sets how long the admin access and refresh tokens the
+// server issues stay valid (defaults DefaultAccessTokenTTL and
+// DefaultRefreshTokenTTL). Short lifetimes let a test see a client refresh
+// and log in again within milliseconds. Answers give lifetimes in whole
+// seconds, rounded up and at least 1, so a client believes a 50ms token
+// lasts a second; the server refuses the token after 50ms all the same,
+// and the client recovers through its 401 handling, as it would from a
+// token revoked early. It panics unless both are positive.
+func WithAdminTokenTTL(access, refresh time.Duration) ServerOption {
+	if access <= 0 || refresh <= 0 {
+		panic("vlenstest: WithAdminTokenTTL: lifetimes must be positive")
+	}
+	return func(c *config) { c.accessTTL, c.refreshTTL = access, refresh }
+}
+
+// WithTokenFunc makes the server issue the session tokens f returns, for
+// CreateAuthSession and CreateInvitation alike, for example to make tests
+// and examples deterministic. f sees the decoded, valid input (for an
+// invitation: its phone number, email and session permissions) and may be
+// called from many goroutines at once. An empty string makes the
 // server answer with data null, the malformed success that the client
 // reports as vlens.ErrMalformedResponse. By default tokens are TokenPrefix
 // followed by 32 random hex digits, unique and opaque. It panics on nil.
@@ -52,13 +108,13 @@ func WithTokenFunc(f func(vlens.CreateAuthSessionInput) string) ServerOption {
 	return func(c *config) { c.tokenFunc = f }
 }
 
-// WithRateLimit limits the endpoint to perSecond requests per second on
+// WithRateLimit limits the endpoints to perSecond requests per second on
 // average, with bursts of up to burst requests (a token bucket that starts
 // full). A request over the limit is answered with HTTP 429,
 // ErrorCodeRateLimited and a Retry-After header giving, in whole seconds
 // rounded up and at least 1, the time until a request would be accepted
-// again. Every request to the endpoint counts, including ones that then
-// fail authentication, as at a gateway. By default there is no limit
+// again. Every request to an endpoint counts, logins and refreshes included,
+// as do ones that then fail authentication, as at a gateway. By default there is no limit
 // (Vlens's documentation gives 10 per second and 60 per minute per tenant).
 // It panics unless perSecond > 0 and burst >= 1.
 func WithRateLimit(perSecond float64, burst int) ServerOption {

@@ -2,6 +2,7 @@ package vlenstest
 
 import (
 	"fmt"
+	"maps"
 	"net/http"
 	"time"
 
@@ -9,19 +10,29 @@ import (
 )
 
 // Request is one request the server received, as Server.Requests lists it.
+// Path tells which endpoint it was for: compare it with EndpointPath,
+// CreateInvitationPath, LoginPath and RefreshTokenPath, which the SDK sends
+// exactly.
 //
-// Printing a Request (fmt's verbs) shows no header values and the input with
-// its personal data redacted.
+// Printing a Request (fmt's verbs) shows no header values, and the inputs
+// with their personal data and the form's values redacted. The body of a
+// login or a refresh is never kept: it holds the password or a refresh
+// token.
 type Request struct {
 	// Method and Path are the request's HTTP method and URL path.
 	Method string
 	Path   string
 	// Header is the request's header with the values of ApiKey,
-	// Authorization and Cookie replaced by "[redacted]".
+	// Authorization (the admin bearer token) and Cookie replaced by
+	// "[redacted]".
 	Header http.Header
-	// Input is the body decoded as far as it decodes; the zero value when
-	// it is not a JSON object.
+	// Input is a CreateAuthSession request's body decoded as far as it
+	// decodes; the zero value when it is not a JSON object, and for the
+	// other endpoints.
 	Input vlens.CreateAuthSessionInput
+	// Invitation is a CreateInvitation request's body (its SessionInput)
+	// decoded as far as it decodes; nil for the other endpoints.
+	Invitation *vlens.CreateInvitationInput
 	// Time is when the request arrived.
 	Time time.Time
 	// Fault is the fault served instead of the normal answer, or nil.
@@ -33,15 +44,19 @@ type Request struct {
 	ErrorCode int
 }
 
-// Format prints the request without header values and with the input's
-// personal data redacted, for every verb.
+// Format prints the request without header values and with the inputs'
+// personal data and the form's values redacted, for every verb.
 func (r Request) Format(f fmt.State, _ rune) {
 	fault := "<nil>"
 	if r.Fault != nil {
 		fault = r.Fault.String()
 	}
-	fmt.Fprintf(f, "vlenstest.Request{Method:%s, Path:%q, Status:%d, ErrorCode:%d, Fault:%s, Input:%v, Time:%s}",
-		r.Method, r.Path, r.Status, r.ErrorCode, fault, r.Input, r.Time.Format(time.RFC3339Nano))
+	invitation := "<nil>"
+	if r.Invitation != nil {
+		invitation = fmt.Sprint(*r.Invitation) // its Format redacts
+	}
+	fmt.Fprintf(f, "vlenstest.Request{Method:%s, Path:%q, Status:%d, ErrorCode:%d, Fault:%s, Input:%v, Invitation:%s, Time:%s}",
+		r.Method, r.Path, r.Status, r.ErrorCode, fault, r.Input, invitation, r.Time.Format(time.RFC3339Nano))
 }
 
 // redactedHeaders are the request headers whose values Request never keeps.
@@ -69,10 +84,31 @@ func (r *Request) clone() Request {
 		f := *r.Fault
 		c.Fault = &f
 	}
-	if p := r.Input.SessionPermissions; p != nil {
-		cp := *p
-		cp.AllowedContractTypeIDs = append([]int(nil), p.AllowedContractTypeIDs...)
-		c.Input.SessionPermissions = &cp
-	}
+	c.Input.SessionPermissions = clonePermissions(r.Input.SessionPermissions)
+	c.Invitation = cloneInvitation(r.Invitation)
 	return c
+}
+
+func clonePermissions(p *vlens.SessionPermissions) *vlens.SessionPermissions {
+	if p == nil {
+		return nil
+	}
+	cp := *p
+	cp.AllowedContractTypeIDs = append([]int(nil), p.AllowedContractTypeIDs...)
+	return &cp
+}
+
+func cloneInvitation(in *vlens.CreateInvitationInput) *vlens.CreateInvitationInput {
+	if in == nil {
+		return nil
+	}
+	c := *in
+	c.SessionPermissions = clonePermissions(in.SessionPermissions)
+	if in.RequestFieldsValues != nil {
+		c.RequestFieldsValues = make(map[int]map[string]string, len(in.RequestFieldsValues))
+		for id, form := range in.RequestFieldsValues {
+			c.RequestFieldsValues[id] = maps.Clone(form)
+		}
+	}
+	return &c
 }

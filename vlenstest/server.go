@@ -24,15 +24,26 @@ import (
 	"github.com/vlens-go/vlens"
 )
 
-// EndpointPath is the one path the fake serves.
-const EndpointPath = "/api/IdentityUserSession/CreateAuthSession"
+// The paths the fake serves, each matched case-insensitively and with or
+// without a trailing slash. EndpointPath, CreateAuthSession's, keeps the name
+// it had when it was the only one.
+const (
+	EndpointPath         = "/api/IdentityUserSession/CreateAuthSession"
+	CreateInvitationPath = "/api/IdentityUserSession/CreateInvitation"
+	LoginPath            = "/api/credentials/Login"
+	RefreshTokenPath     = "/api/credentials/RefreshToken"
+)
+
+// paths lists the paths the fake serves.
+var paths = []string{EndpointPath, CreateInvitationPath, LoginPath, RefreshTokenPath}
 
 // MaxRequestBytes is the largest request body the fake reads; a larger one
 // is answered with HTTP 413 and ErrorCodeRequestTooLarge.
 const MaxRequestBytes = 64 << 10
 
 // TokenPrefix starts every token the fake issues by default, so a fake token
-// is easy to tell from a real one.
+// is easy to tell from a real one. Admin tokens start with the longer
+// AccessTokenPrefix and RefreshTokenPrefix.
 const TokenPrefix = "vlenstest_"
 
 // The fake's envelope error codes: 9000 plus the HTTP status they come with.
@@ -41,12 +52,12 @@ const TokenPrefix = "vlenstest_"
 // not on these numbers.
 const (
 	ErrorCodeMalformedBody        = 9400 // the body is empty, not JSON, or has a field of the wrong type
-	ErrorCodeUnauthorized         = 9401 // the ApiKey header is missing or wrong
-	ErrorCodeNotFound             = 9404 // the path is not EndpointPath
+	ErrorCodeUnauthorized         = 9401 // the ApiKey header, or an admin credential or token, is missing or wrong
+	ErrorCodeNotFound             = 9404 // the path is none of the endpoints'
 	ErrorCodeMethodNotAllowed     = 9405 // the method is not POST
 	ErrorCodeRequestTooLarge      = 9413 // the body exceeds MaxRequestBytes
 	ErrorCodeUnsupportedMediaType = 9415 // the Content-Type is not JSON
-	ErrorCodeValidation           = 9422 // the input breaks CreateAuthSessionInput.Validate's rules
+	ErrorCodeValidation           = 9422 // the input breaks its Validate method's rules
 	ErrorCodeRateLimited          = 9429 // WithRateLimit's limit is exceeded
 )
 
@@ -66,11 +77,14 @@ type Server struct {
 	closing   chan struct{}
 	closeOnce sync.Once
 
-	mu       sync.Mutex
-	faults   []Fault
-	requests []*Request
-	tokens   []string
-	bucket   *tokenBucket // nil without WithRateLimit
+	mu        sync.Mutex
+	faults    []Fault
+	requests  []*Request
+	tokens    []string
+	admin     adminTokens
+	logins    int
+	refreshes int
+	bucket    *tokenBucket // nil without WithRateLimit
 }
 
 // NewServer starts a fake Vlens server on a random loopback port. The caller
@@ -108,7 +122,7 @@ func Listen(addr string, opts ...ServerOption) (*Server, error) {
 }
 
 func newServer(opts []ServerOption) (*Server, *httptest.Server) {
-	s := &Server{cfg: defaultConfig(), closing: make(chan struct{})}
+	s := &Server{cfg: defaultConfig(), closing: make(chan struct{}), admin: newAdminTokens()}
 	for _, opt := range opts {
 		if opt != nil {
 			opt(&s.cfg)
@@ -137,17 +151,20 @@ func (s *Server) Close() {
 // APIKey returns the API key the server accepts.
 func (s *Server) APIKey() string { return s.cfg.apiKey }
 
-// NewClient returns a vlens client for this server: its base URL and API
-// key, retry waits of 1ms to 10ms, and a Retry-After cap of zero, so that a
-// test never sleeps on a Retry-After (the client returns the 429 or 503 at
-// once, with RetryAfter set). The caller's opts are applied after these
-// defaults and may override them, for example with
-// vlens.WithMaxRetryAfter to rehearse honouring Retry-After. It returns
-// NewClient's error for an option value that makes no sense.
+// NewClient returns a vlens client for this server: its base URL, API key
+// and admin credentials (so that CreateInvitation logs in and refreshes by
+// itself), retry waits of 1ms to 10ms, and a Retry-After cap of zero, so
+// that a test never sleeps on a Retry-After (the client returns the 429 or
+// 503 at once, with RetryAfter set). The caller's opts are applied after
+// these defaults and may override them, for example with
+// vlens.WithMaxRetryAfter to rehearse honouring Retry-After, or
+// vlens.WithAdminTokenSource. It returns NewClient's error for an option
+// value that makes no sense.
 func (s *Server) NewClient(opts ...vlens.Option) (*vlens.Client, error) {
 	defaults := []vlens.Option{
 		vlens.WithBaseURL(s.URL),
 		vlens.WithHTTPClient(s.ts.Client()),
+		vlens.WithAdminCredentials(s.cfg.admin),
 		vlens.WithRetryWait(time.Millisecond, 10*time.Millisecond),
 		vlens.WithMaxRetryAfter(0),
 	}
@@ -194,20 +211,24 @@ func (s *Server) Requests() []Request {
 	return out
 }
 
-// Tokens returns every token issued since the start or the last Reset, in
-// order.
+// Tokens returns every session token issued since the start or the last
+// Reset, by CreateAuthSession and CreateInvitation, in order. Admin tokens
+// are not listed: count them with Logins and Refreshes.
 func (s *Server) Tokens() []string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return append([]string(nil), s.tokens...)
 }
 
-// Reset forgets the recorded requests, the issued tokens and the faults not
-// yet served, and refills the rate limit.
+// Reset forgets the recorded requests, the issued session tokens, the
+// counts of logins and refreshes and the faults not yet served, and refills
+// the rate limit. Admin tokens already issued stay valid (see
+// RevokeAdminTokens), so a client carries on without logging in again.
 func (s *Server) Reset() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.faults, s.requests, s.tokens = nil, nil, nil
+	s.logins, s.refreshes = 0, 0
 	if s.bucket != nil {
 		s.bucket.refill(time.Now())
 	}
@@ -226,9 +247,8 @@ func (s *Server) Format(f fmt.State, _ rune) {
 // latency, then answer with the fault or the endpoint's behaviour.
 func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
-	body, tooLarge := readBody(r)
-	in, badBody := decodeInput(body)
-	rec := &Request{Method: r.Method, Path: r.URL.Path, Header: redactHeader(r.Header), Input: in, Time: start}
+	rec := &Request{Method: r.Method, Path: r.URL.Path, Header: redactHeader(r.Header), Time: start}
+	in := readInput(r, rec)
 	fault, hasFault := s.arrive(rec)
 
 	delay := s.cfg.latency
@@ -245,7 +265,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	case hasFault && !fault.delayOnly():
 		s.writeFault(w, rec, fault)
 	default:
-		s.answer(w, r, rec, in, tooLarge, badBody)
+		s.answer(w, r, rec, in)
 	}
 	s.log(r, rec, start)
 }
@@ -282,11 +302,11 @@ func (s *Server) wait(ctx context.Context, d time.Duration) bool {
 	}
 }
 
-// answer is the endpoint's normal behaviour, checks in the order the package
+// answer is the endpoints' normal behaviour, checks in the order the package
 // documentation lists.
-func (s *Server) answer(w http.ResponseWriter, r *http.Request, rec *Request, in vlens.CreateAuthSessionInput, tooLarge bool, badBody map[string][]string) {
-	if !strings.EqualFold(strings.TrimSuffix(r.URL.Path, "/"), EndpointPath) {
-		s.writeError(w, rec, http.StatusNotFound, ErrorCodeNotFound, "no such endpoint: the fake serves only POST "+EndpointPath, nil)
+func (s *Server) answer(w http.ResponseWriter, r *http.Request, rec *Request, in *input) {
+	if in.path == "" {
+		s.writeError(w, rec, http.StatusNotFound, ErrorCodeNotFound, "no such endpoint: the fake serves POST "+strings.Join(paths, ", "), nil)
 		return
 	}
 	if r.Method != http.MethodPost {
@@ -303,7 +323,11 @@ func (s *Server) answer(w http.ResponseWriter, r *http.Request, rec *Request, in
 		s.writeError(w, rec, http.StatusUnauthorized, ErrorCodeUnauthorized, "the ApiKey header is missing or not valid", nil)
 		return
 	}
-	if tooLarge {
+	if msg := s.refuseAdmin(r, in.path); msg != "" {
+		s.writeError(w, rec, http.StatusUnauthorized, ErrorCodeUnauthorized, msg, nil)
+		return
+	}
+	if in.tooLarge {
 		s.writeError(w, rec, http.StatusRequestEntityTooLarge, ErrorCodeRequestTooLarge, "request body too large", nil)
 		return
 	}
@@ -311,18 +335,33 @@ func (s *Server) answer(w http.ResponseWriter, r *http.Request, rec *Request, in
 		s.writeError(w, rec, http.StatusUnsupportedMediaType, ErrorCodeUnsupportedMediaType, "Content-Type must be application/json", nil)
 		return
 	}
-	if badBody != nil {
-		s.writeError(w, rec, http.StatusBadRequest, ErrorCodeMalformedBody, "the request body is not a valid CreateAuthSessionInput", badBody)
+	if in.malformed != nil {
+		s.writeError(w, rec, http.StatusBadRequest, ErrorCodeMalformedBody, "the request body is not a valid "+in.name(), in.malformed)
 		return
 	}
-	if err := in.Validate(); err != nil {
-		s.writeError(w, rec, http.StatusUnprocessableEntity, ErrorCodeValidation, "one or more validation errors occurred", fieldMessages(err))
+	if invalid := in.validate(); invalid != nil {
+		s.writeError(w, rec, http.StatusUnprocessableEntity, ErrorCodeValidation, "one or more validation errors occurred", invalid)
 		return
 	}
+	switch in.path {
+	case EndpointPath:
+		s.issueSession(w, rec, in.session)
+	case CreateInvitationPath:
+		s.issueSession(w, rec, vlens.CreateAuthSessionInput{PhoneNumber: in.invitation.PhoneNumber,
+			Email: in.invitation.Email, SessionPermissions: in.invitation.SessionPermissions})
+	case LoginPath:
+		s.login(w, rec, in.creds)
+	case RefreshTokenPath:
+		s.refresh(w, rec, in.refreshToken)
+	}
+}
+
+// issueSession answers with a session token for in.
+func (s *Server) issueSession(w http.ResponseWriter, rec *Request, in vlens.CreateAuthSessionInput) {
 	token := s.cfg.tokenFunc(in)
 	env := envelope{}
 	if token != "" {
-		env.Data = &token
+		env.Data = token
 	}
 	s.mu.Lock()
 	if token != "" {
@@ -343,8 +382,13 @@ func (s *Server) takeRate() (bool, time.Duration) {
 }
 
 func (s *Server) authorized(r *http.Request) bool {
-	got := r.Header.Get("ApiKey")
-	return got != "" && subtle.ConstantTimeCompare([]byte(got), []byte(s.cfg.apiKey)) == 1
+	return equalSecret(r.Header.Get("ApiKey"), s.cfg.apiKey)
+}
+
+// equalSecret reports whether got is the non-empty secret want, in time
+// that does not depend on where they differ.
+func equalSecret(got, want string) bool {
+	return got != "" && subtle.ConstantTimeCompare([]byte(got), []byte(want)) == 1
 }
 
 // drop closes the connection without answering. Where the connection cannot
@@ -427,9 +471,10 @@ func (s *Server) log(r *http.Request, rec *Request, start time.Time) {
 }
 
 // envelope is Vlens's response body. Its fields are always present, null
-// when unset, as Vlens sends them.
+// when unset, as Vlens sends them. Data is a session token (a string) or an
+// admin token's object.
 type envelope struct {
-	Data              *string         `json:"data"`
+	Data              any             `json:"data"`
 	ErrorCode         *int            `json:"error_code"`
 	ErrorMessage      *string         `json:"error_message"`
 	ErrorDescriptions json.RawMessage `json:"error_descriptions"`
@@ -460,17 +505,16 @@ func readBody(r *http.Request) (body []byte, tooLarge bool) {
 	return body, false
 }
 
-// decodeInput decodes body the way an ASP.NET backend binds it: field names
-// case-insensitive, unknown fields ignored, one JSON value only. It returns
-// what it decoded, and the problems by field when the body is not a valid
-// CreateAuthSessionInput ("$" is the body as a whole).
-func decodeInput(body []byte) (vlens.CreateAuthSessionInput, map[string][]string) {
-	var in vlens.CreateAuthSessionInput
+// decodeJSON decodes body into v the way an ASP.NET backend binds it: field
+// names case-insensitive, unknown fields ignored, one JSON value only. It
+// returns nil, or the problems by field when the body is not a valid v ("$"
+// is the body as a whole); v holds what decoded either way.
+func decodeJSON(body []byte, v any) map[string][]string {
 	if len(strings.TrimSpace(string(body))) == 0 {
-		return in, map[string][]string{"$": {"a non-empty request body is required"}}
+		return map[string][]string{"$": {"a non-empty request body is required"}}
 	}
 	dec := json.NewDecoder(strings.NewReader(string(body)))
-	err := dec.Decode(&in)
+	err := dec.Decode(v)
 	var typeErr *json.UnmarshalTypeError
 	switch {
 	case errors.As(err, &typeErr):
@@ -478,13 +522,13 @@ func decodeInput(body []byte) (vlens.CreateAuthSessionInput, map[string][]string
 		if field == "" {
 			field = "$"
 		}
-		return in, map[string][]string{field: {"must be " + jsonKind(typeErr.Type)}}
+		return map[string][]string{field: {"must be " + jsonKind(typeErr.Type)}}
 	case err != nil:
-		return in, map[string][]string{"$": {"the body is not valid JSON"}}
+		return map[string][]string{"$": {"the body is not valid JSON"}}
 	case dec.Decode(new(json.RawMessage)) != io.EOF:
-		return in, map[string][]string{"$": {"the body has data after the JSON value"}}
+		return map[string][]string{"$": {"the body has data after the JSON value"}}
 	}
-	return in, nil
+	return nil
 }
 
 // jsonKind names the JSON value a Go type decodes from.
@@ -526,9 +570,15 @@ func isJSONContentType(v string) bool {
 		(strings.HasPrefix(mt, "application/") && strings.HasSuffix(mt, "+json"))
 }
 
-// randomToken is the default token: TokenPrefix and 32 random hex digits.
+// randomToken is the default session token: TokenPrefix and 32 random hex
+// digits.
 func randomToken(vlens.CreateAuthSessionInput) string {
+	return randomHex(TokenPrefix)
+}
+
+// randomHex is prefix and 32 random hex digits.
+func randomHex(prefix string) string {
 	var b [16]byte
 	_, _ = rand.Read(b[:])
-	return TokenPrefix + hex.EncodeToString(b[:])
+	return prefix + hex.EncodeToString(b[:])
 }

@@ -188,7 +188,7 @@ type response struct {
 	status int
 	header http.Header
 	env    struct {
-		Data              *string             `json:"data"`
+		Data              json.RawMessage     `json:"data"` // "null" when none
 		ErrorCode         *int                `json:"error_code"`
 		ErrorMessage      *string             `json:"error_message"`
 		ErrorDescriptions map[string][]string `json:"error_descriptions"`
@@ -208,6 +208,28 @@ func do(t *testing.T, method, url string, header http.Header, body string) respo
 	r := response{status: resp.StatusCode, header: resp.Header}
 	require.NoError(t, json.Unmarshal(raw, &r.env), "every answer is an envelope")
 	return r
+}
+
+// isError checks that r is an error envelope with code, a message, no
+// data, and descriptions for exactly fields.
+func (r response) isError(t *testing.T, code int, fields []string) {
+	t.Helper()
+	assert.JSONEq(t, "null", string(r.env.Data))
+	require.NotNil(t, r.env.ErrorCode)
+	assert.Equal(t, code, *r.env.ErrorCode)
+	require.NotNil(t, r.env.ErrorMessage)
+	assert.NotEmpty(t, *r.env.ErrorMessage)
+	var got []string
+	for f := range r.env.ErrorDescriptions {
+		got = append(got, f)
+	}
+	assert.ElementsMatch(t, fields, got)
+}
+
+// data decodes the envelope's data into v.
+func (r response) data(t *testing.T, v any) {
+	t.Helper()
+	require.NoError(t, json.Unmarshal(r.env.Data, v), "data: %s", r.env.Data)
 }
 
 func post(t *testing.T, url string, header http.Header, body string) response {
@@ -244,7 +266,7 @@ func TestEndpointAnswers(t *testing.T) {
 			`{"PHONENUMBER":"+201234567890","somethingNew":1,"sessionPermissions":{"digitalIdentityOnly":true}}`, 200, 0, nil},
 		{"path matches case-insensitively", "POST", strings.ToLower(vlenstest.EndpointPath), good(), `{"email":"a@example.com"}`, 200, 0, nil},
 		{"JSON with charset", "POST", vlenstest.EndpointPath, with("Content-Type", "application/json; charset=utf-8"), `{"email":"a@example.com"}`, 200, 0, nil},
-		{"other path is 404", "POST", "/api/IdentityUserSession/CreateInvitation", good(), `{}`, 404, vlenstest.ErrorCodeNotFound, nil},
+		{"other path is 404", "POST", "/api/IdentityUserSession/GetSession", good(), `{}`, 404, vlenstest.ErrorCodeNotFound, nil},
 		{"GET is 405", "GET", vlenstest.EndpointPath, good(), ``, 405, vlenstest.ErrorCodeMethodNotAllowed, nil},
 		{"missing ApiKey is 401", "POST", vlenstest.EndpointPath, with("ApiKey", ""), `{"phoneNumber":"+201234567890"}`, 401, vlenstest.ErrorCodeUnauthorized, nil},
 		{"wrong ApiKey is 401", "POST", vlenstest.EndpointPath, with("ApiKey", "nope"), `{"phoneNumber":"+201234567890"}`, 401, vlenstest.ErrorCodeUnauthorized, nil},
@@ -274,20 +296,12 @@ func TestEndpointAnswers(t *testing.T) {
 			assert.Equal(t, "application/json; charset=utf-8", got.header.Get("Content-Type"))
 			if tt.status == 200 {
 				assert.Nil(t, got.env.ErrorCode)
-				require.NotNil(t, got.env.Data)
-				assert.Equal(t, srv.Tokens(), []string{*got.env.Data})
+				var token string
+				got.data(t, &token)
+				assert.Equal(t, srv.Tokens(), []string{token})
 				return
 			}
-			assert.Nil(t, got.env.Data)
-			require.NotNil(t, got.env.ErrorCode)
-			assert.Equal(t, tt.code, *got.env.ErrorCode)
-			require.NotNil(t, got.env.ErrorMessage)
-			assert.NotEmpty(t, *got.env.ErrorMessage)
-			var fields []string
-			for f := range got.env.ErrorDescriptions {
-				fields = append(fields, f)
-			}
-			assert.ElementsMatch(t, tt.fields, fields)
+			got.isError(t, tt.code, tt.fields)
 			if tt.status == 405 {
 				assert.Equal(t, "POST", got.header.Get("Allow"))
 			}
@@ -585,6 +599,11 @@ func TestOptionsPanicOnNonsense(t *testing.T) {
 		"zero rate":        func() { vlenstest.WithRateLimit(0, 1) },
 		"zero burst":       func() { vlenstest.WithRateLimit(1, 0) },
 		"negative latency": func() { vlenstest.WithLatency(-time.Second) },
+		"no password": func() {
+			vlenstest.WithAdminCredentials(vlens.AdminCredentials{TenancyName: "t", UserNameOrEmailAddress: "u"})
+		},
+		"zero access TTL":  func() { vlenstest.WithAdminTokenTTL(0, time.Hour) },
+		"negative refresh": func() { vlenstest.WithAdminTokenTTL(time.Hour, -time.Second) },
 	} {
 		assert.Panics(t, f, name)
 	}

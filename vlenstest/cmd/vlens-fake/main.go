@@ -3,8 +3,9 @@
 //
 //	go run ./vlenstest/cmd/vlens-fake -addr 127.0.0.1:8080
 //
-// It prints the base URL and the API key the fake accepts, logs one line per
-// request (never headers, bodies or tokens), and shuts down cleanly on
+// It prints the base URL, the API key and the admin login the fake accepts
+// (vlenstest.DefaultAdminCredentials, for CreateInvitation), logs one line
+// per request (never headers, bodies or tokens), and shuts down cleanly on
 // SIGINT or SIGTERM. Point a backend at it with VLENS_BASE_URL and
 // VLENS_API_KEY, or vlens.WithBaseURL.
 package main
@@ -65,7 +66,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	defer srv.Close()
 
 	fmt.Fprintf(stdout, "fake Vlens API listening\n  VLENS_BASE_URL=%s\n  VLENS_API_KEY=%s\n", srv.URL, srv.APIKey())
-	fmt.Fprintf(stdout, "  endpoint: POST %s%s\n", srv.URL, vlenstest.EndpointPath)
+	admin := srv.AdminCredentials() // a fixed, public fake login
+	fmt.Fprintf(stdout, "  VLENS_ADMIN_TENANCY=%s\n  VLENS_ADMIN_USER=%s\n  VLENS_ADMIN_PASSWORD=%s\n",
+		admin.TenancyName, admin.UserNameOrEmailAddress, admin.Password)
+	for _, path := range []string{vlenstest.EndpointPath, vlenstest.CreateInvitationPath, vlenstest.LoginPath, vlenstest.RefreshTokenPath} {
+		fmt.Fprintf(stdout, "  endpoint: POST %s%s\n", srv.URL, path)
+	}
 	if host, _, err := net.SplitHostPort(*addr); err == nil && !isLoopback(host) {
 		fmt.Fprintln(stderr, "warning: listening beyond loopback; vlens clients accept plain http only on loopback hosts")
 	}

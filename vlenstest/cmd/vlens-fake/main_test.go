@@ -27,7 +27,7 @@ func TestServesUntilCancelled(t *testing.T) {
 
 	lines := bufio.NewScanner(out)
 	vars := map[string]string{}
-	for lines.Scan() && len(vars) < 2 {
+	for lines.Scan() && len(vars) < 5 {
 		if k, v, ok := strings.Cut(strings.TrimSpace(lines.Text()), "="); ok {
 			vars[k] = v
 		}
@@ -40,6 +40,14 @@ func TestServesUntilCancelled(t *testing.T) {
 	session, err := client.CreateAuthSession(ctx, vlens.CreateAuthSessionInput{Email: "dev@example.com"})
 	require.NoError(t, err)
 	assert.True(t, strings.HasPrefix(session.Token, vlenstest.TokenPrefix))
+
+	admin, err := vlens.NewClient(vars["VLENS_API_KEY"], vlens.WithBaseURL(vars["VLENS_BASE_URL"]),
+		vlens.WithAdminCredentials(vlens.AdminCredentials{TenancyName: vars["VLENS_ADMIN_TENANCY"],
+			UserNameOrEmailAddress: vars["VLENS_ADMIN_USER"], Password: vars["VLENS_ADMIN_PASSWORD"]}))
+	require.NoError(t, err)
+	invitation, err := admin.CreateInvitation(ctx, vlens.CreateInvitationInput{Email: "dev@example.com"})
+	require.NoError(t, err, "the printed admin login works")
+	assert.True(t, strings.HasPrefix(invitation.Token, vlenstest.TokenPrefix))
 
 	go func() { _, _ = io.Copy(io.Discard, out) }()
 	cancel()

@@ -1,0 +1,164 @@
+package vlenstest
+
+import (
+	"encoding/base64"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/vlens-go/vlens"
+)
+
+// Admin tokens start with these prefixes, then 32 random hex digits.
+const (
+	AccessTokenPrefix  = TokenPrefix + "access_"
+	RefreshTokenPrefix = TokenPrefix + "refresh_"
+)
+
+// adminTokens are the admin access and refresh tokens the server still
+// honours, each with when it expires. The server's mutex guards them.
+type adminTokens struct {
+	access  map[string]time.Time
+	refresh map[string]time.Time
+}
+
+func newAdminTokens() adminTokens {
+	return adminTokens{access: map[string]time.Time{}, refresh: map[string]time.Time{}}
+}
+
+// valid reports whether token is in tokens and has not expired at now.
+func valid(tokens map[string]time.Time, token string, now time.Time) bool {
+	expires, ok := tokens[token]
+	return ok && now.Before(expires)
+}
+
+// loginData is the data of Login's answer.
+type loginData struct {
+	AccessToken                 string `json:"accessToken"`
+	ExpireInSeconds             int64  `json:"expireInSeconds"`
+	RefreshToken                string `json:"refreshToken"`
+	RefreshTokenExpireInSeconds int64  `json:"refreshTokenExpireInSeconds"`
+}
+
+// refreshData is the data of RefreshToken's answer, which names the new
+// refresh token twice and says nothing of its lifetime.
+type refreshData struct {
+	AccessToken          string `json:"accessToken"`
+	EncryptedAccessToken string `json:"encryptedAccessToken"`
+	ExpireInSeconds      int64  `json:"expireInSeconds"`
+	RefreshToken         string `json:"refreshToken"`
+	NewRefreshToken      string `json:"newRefreshToken"`
+}
+
+// refuseAdmin checks the admin header an endpoint needs before its body is
+// read: Login's TenancyName, CreateInvitation's bearer token. It returns
+// why the request is refused, or "".
+func (s *Server) refuseAdmin(r *http.Request, path string) string {
+	switch path {
+	case LoginPath:
+		if r.Header.Get("TenancyName") != s.cfg.admin.TenancyName {
+			return "the TenancyName header is missing or names another tenant"
+		}
+	case CreateInvitationPath:
+		scheme, token, _ := strings.Cut(r.Header.Get("Authorization"), " ")
+		s.mu.Lock()
+		ok := strings.EqualFold(scheme, "Bearer") && valid(s.admin.access, token, time.Now())
+		s.mu.Unlock()
+		if !ok {
+			return "the admin bearer token is missing, expired or revoked"
+		}
+	}
+	return ""
+}
+
+// login answers Login: new tokens when creds are the configured ones.
+func (s *Server) login(w http.ResponseWriter, rec *Request, creds vlens.AdminCredentials) {
+	want := s.cfg.admin
+	if creds.TenancyName != want.TenancyName || creds.UserNameOrEmailAddress != want.UserNameOrEmailAddress ||
+		!equalSecret(creds.Password, want.Password) {
+		s.writeError(w, rec, http.StatusUnauthorized, ErrorCodeUnauthorized, "invalid user name or password", nil)
+		return
+	}
+	s.mu.Lock()
+	access, refresh := s.issueAdminTokens(time.Now())
+	s.logins++
+	rec.Status = http.StatusOK
+	s.mu.Unlock()
+	writeJSON(w, http.StatusOK, envelope{Data: loginData{
+		AccessToken:                 access,
+		ExpireInSeconds:             wholeSeconds(s.cfg.accessTTL),
+		RefreshToken:                refresh,
+		RefreshTokenExpireInSeconds: wholeSeconds(s.cfg.refreshTTL),
+	}})
+}
+
+// refresh answers RefreshToken: when token is honoured, it is spent and new
+// tokens are issued (the refresh token rotates).
+func (s *Server) refresh(w http.ResponseWriter, rec *Request, token string) {
+	s.mu.Lock()
+	now := time.Now()
+	if !valid(s.admin.refresh, token, now) {
+		s.mu.Unlock()
+		s.writeError(w, rec, http.StatusUnauthorized, ErrorCodeUnauthorized, "the refresh token is not valid, expired or already used", nil)
+		return
+	}
+	delete(s.admin.refresh, token)
+	access, refresh := s.issueAdminTokens(now)
+	s.refreshes++
+	rec.Status = http.StatusOK
+	s.mu.Unlock()
+	writeJSON(w, http.StatusOK, envelope{Data: refreshData{
+		AccessToken:          access,
+		EncryptedAccessToken: base64.StdEncoding.EncodeToString([]byte(access)),
+		ExpireInSeconds:      wholeSeconds(s.cfg.accessTTL),
+		RefreshToken:         refresh,
+		NewRefreshToken:      refresh,
+	}})
+}
+
+// issueAdminTokens mints an access and a refresh token valid from now, and
+// forgets the tokens that have expired. s.mu must be held.
+func (s *Server) issueAdminTokens(now time.Time) (access, refresh string) {
+	for _, tokens := range []map[string]time.Time{s.admin.access, s.admin.refresh} {
+		for t, expires := range tokens {
+			if !now.Before(expires) {
+				delete(tokens, t)
+			}
+		}
+	}
+	access, refresh = randomHex(AccessTokenPrefix), randomHex(RefreshTokenPrefix)
+	s.admin.access[access] = now.Add(s.cfg.accessTTL)
+	s.admin.refresh[refresh] = now.Add(s.cfg.refreshTTL)
+	return access, refresh
+}
+
+// RevokeAdminTokens makes the server refuse every admin access and refresh
+// token issued so far, as when an administrator revokes a tenant's
+// sessions: a client must log in again. Tokens issued afterwards are
+// honoured as usual.
+func (s *Server) RevokeAdminTokens() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.admin = newAdminTokens()
+}
+
+// Logins returns how many logins the server accepted (and answered with new
+// tokens) since the start or the last Reset. Refused logins are not counted;
+// find them in Requests by LoginPath.
+func (s *Server) Logins() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.logins
+}
+
+// Refreshes returns how many refresh tokens the server accepted (and
+// answered with new tokens) since the start or the last Reset. Refused
+// refreshes are not counted; find them in Requests by RefreshTokenPath.
+func (s *Server) Refreshes() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.refreshes
+}
+
+// AdminCredentials returns the admin login the server accepts.
+func (s *Server) AdminCredentials() vlens.AdminCredentials { return s.cfg.admin }
