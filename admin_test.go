@@ -44,6 +44,7 @@ type adminVlens struct {
 	refreshable map[string]bool           // refresh tokens Vlens accepts
 	loginGate   chan struct{}             // when set, logins wait until it is closed
 	invitation  func(n int) (int, string) // status and body for invitation n (from 1)
+	refreshDown bool                      // refreshes answer 500
 }
 
 func newAdminVlens(t *testing.T) *adminVlens {
@@ -76,6 +77,13 @@ func (v *adminVlens) serve(w http.ResponseWriter, r *http.Request) {
 		}
 		_, _ = io.WriteString(w, v.issue(`"refreshTokenExpireInSeconds":604800`))
 	case refreshTokenPath:
+		v.mu.Lock()
+		down := v.refreshDown
+		v.mu.Unlock()
+		if down {
+			w.WriteHeader(500)
+			return
+		}
 		var req struct{ RefreshToken string }
 		_ = json.Unmarshal(body, &req)
 		v.mu.Lock()
@@ -296,6 +304,37 @@ func TestNearExpiryRefreshesAndExpiredRefreshTokenLogsIn(t *testing.T) {
 	assert.Equal(t, 3, v.count(loginPath))
 	assert.Equal(t, 1, v.count(refreshTokenPath), "an expired refresh token is not tried")
 	assert.Equal(t, "Bearer access-4", v.header(createInvitationPath, 4).Get("Authorization"))
+}
+
+// TestFailedBackgroundRenewalIsNotRepeatedAtOnce: while the cached token
+// works, a renewal that failed is tried again only after a pause, not on
+// every call.
+func TestFailedBackgroundRenewalIsNotRepeatedAtOnce(t *testing.T) {
+	t.Parallel()
+	v := newAdminVlens(t)
+	v.refreshDown = true
+	c := v.client(t, WithMaxRetries(0))
+	ctx := context.Background()
+	_, err := c.CreateInvitation(ctx, invitationInput)
+	require.NoError(t, err)
+	shiftClock(c, 23*time.Hour)
+	_, err = c.CreateInvitation(ctx, invitationInput)
+	require.NoError(t, err)
+	src := c.admin.(*credentialsSource)
+	require.Eventually(t, func() bool {
+		src.mu.Lock()
+		defer src.mu.Unlock()
+		return v.count(refreshTokenPath) == 1 && src.inflight == nil
+	}, 5*time.Second, time.Millisecond)
+	for i := 0; i < 5; i++ {
+		_, err = c.CreateInvitation(ctx, invitationInput)
+		require.NoError(t, err, "the cached token still works")
+	}
+	assert.Equal(t, 1, v.count(refreshTokenPath))
+	shiftClock(c, 23*time.Hour+renewRetryAfter+time.Second)
+	_, err = c.CreateInvitation(ctx, invitationInput)
+	require.NoError(t, err)
+	require.Eventually(t, func() bool { return v.count(refreshTokenPath) == 2 }, 5*time.Second, time.Millisecond)
 }
 
 func TestRevokedTokenRecoversWithOneExtraCall(t *testing.T) {

@@ -67,6 +67,10 @@ const (
 	// renewTimeout bounds one login or refresh, which runs on its own
 	// context so that no single caller's cancellation stops it.
 	renewTimeout = time.Minute
+	// renewRetryAfter spaces renewals that failed while the cached token
+	// still works, so that a failing login endpoint is not called once per
+	// request.
+	renewRetryAfter = 10 * time.Second
 )
 
 // credentialsSource is the AdminTokenSource WithAdminCredentials installs,
@@ -153,6 +157,8 @@ func (s *credentialsSource) renew(r *renewal, old *AdminToken) {
 	if err == nil {
 		s.token = token
 		s.renewAt = renewAt(start, token.ExpiresAt)
+	} else if s.token != nil {
+		s.renewAt = s.now().Add(renewRetryAfter)
 	}
 	s.inflight = nil
 	s.mu.Unlock()

@@ -29,12 +29,28 @@
 // Clients built without WithHTTPClient share one connection pool, so a client
 // per tenant key costs nothing extra.
 //
+// # Invitation sessions
+//
+// CreateInvitation mints the other kind of session: Vlens pre-fills the
+// contract's form with values the business already holds
+// (CreateInvitationInput.RequestFieldsValues) and the user only confirms and
+// signs. It needs an admin bearer token as well as the API key. With
+// WithAdminCredentials the client logs in on first need (Login), caches the
+// token, refreshes it ahead of expiry (RefreshAdminToken), logs in again when
+// the refresh token has expired or is refused, and keeps one login or refresh
+// in flight however many goroutines need a token; WithAdminTokenSource brings
+// your own AdminTokenSource instead. A 401 drops the token and the call is
+// made once more with a new one. An invitation may create a record on Vlens's
+// side, so it is retried only when the request surely was not processed: a
+// connection that could not be made, 429 and 503. See ExampleClient_CreateInvitation.
+//
 // # Options
 //
 // Options configure a client (NewClient) or a single call: every endpoint
 // method takes options after its input, and they apply to that call only,
-// over the client's own. WithBaseURL, WithHTTPClient and WithInsecureHTTP
-// shape the client and are refused per call; see Option.
+// over the client's own. WithBaseURL, WithHTTPClient, WithInsecureHTTP,
+// WithAdminCredentials and WithAdminTokenSource shape the client and are
+// refused per call; see Option.
 //
 // # Errors
 //
@@ -96,8 +112,8 @@
 //
 // # Secrets
 //
-// The API key, session tokens, and the user's phone number, email and public
-// key never appear in a log line, an error string, or the fmt or slog output
+// The API key, session tokens, the user's phone number, email and public
+// key, the admin password and tokens, and pre-filled form values never appear in a log line, an error string, or the fmt or slog output
 // of the package's types (printing and logging methods are nil-safe: logging
 // a nil *AuthSession on a failure path writes <nil>). The client logs nothing
 // unless given WithLogger, and its log records carry no text from the server.

@@ -181,3 +181,86 @@ func Example_testingYourCode() {
 	// Vlens received a request for +201234567890
 	// 502 {"error":"try again later"}
 }
+
+// Create an invitation session: Vlens pre-fills the contract's form with what
+// the business already knows. WithAdminCredentials makes the client log in
+// (once, however many calls need it) and refresh the admin token by itself.
+func ExampleClient_CreateInvitation() {
+	srv := vlenstest.NewServer(vlenstest.WithTokenFunc(func(vlens.CreateAuthSessionInput) string {
+		return "invitation-token"
+	}))
+	defer srv.Close()
+
+	client, err := vlens.NewClient(srv.APIKey(), vlens.WithBaseURL(srv.URL),
+		vlens.WithAdminCredentials(srv.AdminCredentials())) // in production: your tenant admin's login
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	in := vlens.CreateInvitationInput{
+		PhoneNumber:        "+201234567890",
+		SessionPermissions: &vlens.SessionPermissions{AllowedContractTypeIDs: []int{414}, MinimalSignatureFlow: true},
+		RequestFieldsValues: map[int]map[string]string{
+			414: {"fullName": "Ahmed Mohamed", "monthlyIncome": "5000"},
+		},
+	}
+	for range 2 {
+		session, err := client.CreateInvitation(context.Background(), in)
+		if err != nil {
+			fmt.Println(err)
+			return
+		}
+		fmt.Println(session.Token)
+	}
+	fmt.Println("logins:", srv.Logins())
+	fmt.Println(in) // printing never shows the user's data or the form's values
+	// Output:
+	// invitation-token
+	// invitation-token
+	// logins: 1
+	// vlens.CreateInvitationInput{PhoneNumber:[redacted], Email:"", SessionPermissions:&{AllowedContractTypeIDs:[414] MinimalSignatureFlow:true DigitalIdentityOnly:false}, RequestFieldsValues:map[414:map["fullName":[redacted] "monthlyIncome":[redacted]]]}
+}
+
+// sharedToken stands for a token source of your own: here, an admin token
+// that another process keeps fresh in a shared secret store.
+type sharedToken struct{ store map[string]string }
+
+func (s sharedToken) AdminToken(ctx context.Context) (string, error) {
+	if err := ctx.Err(); err != nil {
+		return "", err
+	}
+	token, ok := s.store["vlens-admin-token"]
+	if !ok {
+		return "", errors.New("no admin token in the store yet")
+	}
+	return token, nil
+}
+
+// Bring your own admin token source, when replicas share one token: the
+// client sends whatever it returns as the bearer token.
+func ExampleWithAdminTokenSource() {
+	srv := vlenstest.NewServer()
+	defer srv.Close()
+
+	// Another process logs in and keeps the store fresh.
+	admin, _ := vlens.NewClient(srv.APIKey(), vlens.WithBaseURL(srv.URL))
+	token, err := admin.Login(context.Background(), srv.AdminCredentials())
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println("token printed:", strings.Contains(fmt.Sprint(token), token.AccessToken)) // printing redacts it
+	store := map[string]string{"vlens-admin-token": token.AccessToken}
+
+	client, err := vlens.NewClient(srv.APIKey(), vlens.WithBaseURL(srv.URL),
+		vlens.WithAdminTokenSource(sharedToken{store: store}))
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	_, err = client.CreateInvitation(context.Background(), vlens.CreateInvitationInput{Email: "ann@example.com"})
+	fmt.Println("invitation created:", err == nil, "logins:", srv.Logins())
+	// Output:
+	// token printed: false
+	// invitation created: true logins: 1
+}

@@ -142,7 +142,9 @@ func formsString(forms map[int]map[string]string) string {
 // surely was not processed: a connection that could not be made, HTTP 429
 // and 503. It is not retried on 500, 502 or 504, nor on a reset or EOF after
 // the request may have been sent; those reach the caller, who knows whether
-// repeating is safe.
+// repeating is safe. opts apply to the invitation; a login or refresh it
+// needs runs with the client's own options, since other calls may be
+// waiting on it.
 func (c *Client) CreateInvitation(ctx context.Context, in CreateInvitationInput, opts ...Option) (*AuthSession, error) {
 	s := &AuthSession{}
 	err := c.do(ctx, operation{
