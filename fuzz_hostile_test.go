@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -27,12 +28,41 @@ const (
 	places
 )
 
-// hostileSecrets are the caller's values the fuzzed answers echo: the client
-// is built with the API key and called with hostileInput. The token is not
-// among them (the client cannot know a token it never received); it stands
-// in the data of every error envelope the fuzzer serves, and must not leak
-// from there.
-var hostileSecrets = []string{hostileAPIKey, hostileEmail, hostilePhone, hostileKeyBody}
+// The fuzzed calls, one per endpoint, and the caller's values each one's
+// answers may echo. The session token is not among them (the client cannot
+// know a token it never received); it stands in the data of every error
+// envelope the fuzzer serves, and must not leak from there.
+const (
+	hostileBearer   = "hostile-bearer-Lk29Qw"
+	hostileFormName = "Ahmed Mohamed"
+	hostilePassword = "Pw-9xq2Lm-hostile"
+	hostileAdmin    = "admin@acme.example"
+)
+
+var hostileEndpoints = []struct {
+	name    string
+	secrets []string // what the answer echoes (which picks one)
+	leaks   []string // what must not come out (the phone is checked apart)
+	call    func(c *Client, opts ...Option) error
+}{
+	{"create auth session", []string{hostileAPIKey, hostileEmail, hostilePhone, hostileKeyBody}, leakedForms[:len(leakedForms)-1],
+		func(c *Client, opts ...Option) error {
+			_, err := c.CreateAuthSession(context.Background(), hostileInput(), opts...)
+			return err
+		}},
+	{"create invitation", []string{hostileAPIKey, hostileEmail, hostilePhone, hostileBearer, hostileFormName},
+		[]string{hostileAPIKey, hostileEmail, hostileBearer, hostileFormName},
+		func(c *Client, opts ...Option) error {
+			_, err := c.CreateInvitation(context.Background(), CreateInvitationInput{PhoneNumber: hostilePhone, Email: hostileEmail,
+				RequestFieldsValues: map[int]map[string]string{414: {"fullName": hostileFormName}}}, opts...)
+			return err
+		}},
+	{"login", []string{hostileAPIKey, hostileAdmin, hostilePassword}, []string{hostileAPIKey, hostileAdmin, hostilePassword},
+		func(c *Client, opts ...Option) error {
+			_, err := c.Login(context.Background(), AdminCredentials{TenancyName: "acme", UserNameOrEmailAddress: hostileAdmin, Password: hostilePassword}, opts...)
+			return err
+		}},
+}
 
 // encodeSecret writes secret the way a server might echo it.
 func encodeSecret(secret string, encoding uint8) string {
@@ -121,14 +151,20 @@ func FuzzHostileAnswer(f *testing.F) {
 	f.Add(uint8(inMessage), uint8(7), uint8(2), "phone ", "", uint16(422))                                           // +20 123 456 7890
 	f.Add(uint8(inMessage), uint8(9), uint8(2), "phone ", "", uint16(422))                                           // (+20) 123-456-7890
 	f.Add(uint8(inMessage), uint8(8), uint8(2), "phone ", "", uint16(422))                                           // 01234567890
-	f.Add(uint8(inDescriptions), uint8(0), uint8(4), "", "", uint16(422))                                            // public key body without armour
-	f.Add(uint8(inDescriptions), uint8(9), uint8(4), "", "", uint16(422))                                            // with line breaks
-	f.Add(uint8(inDescriptions), uint8(0), uint8(3), "issued ", "", uint16(409))                                     // token in descriptions (and data)
+	f.Add(uint8(inDescriptions), uint8(0), uint8(3), "", "", uint16(422))                                            // public key body without armour
+	f.Add(uint8(inDescriptions), uint8(9), uint8(3), "", "", uint16(422))                                            // with line breaks
+	f.Add(uint8(inDescriptions), uint8(0), uint8(0), "issued "+hostileToken+" ", "", uint16(409))                    // token in descriptions (and data)
 	f.Add(uint8(inHeaderLine), uint8(0), uint8(0), "ApiKey ", "", uint16(200))                                       // malformed MIME header quoting the API key
 	f.Add(uint8(inStatusLine), uint8(0), uint8(0), "2", " OK", uint16(200))                                          // malformed HTTP status code
 	f.Add(uint8(inMessage), uint8(0), uint8(0), "denied\r\nlevel=INFO msg=ok\x1b[2J", "\u202e\x00\xff", uint16(403)) // forged log lines
 	f.Add(uint8(inBody), uint8(1), uint8(1), "\r\n<h1>", "\u2028\x85</h1>", uint16(502))                             // control characters in a proxy page
-	f.Add(uint8(inHeader), uint8(2), uint8(0), "key=", "", uint16(503))                                              // a header echoing the key
+	f.Add(uint8(inHeader), uint8(2), uint8(0), "key=", "", uint16(503))
+	// The same on the other endpoints: which/16 picks the endpoint.
+	f.Add(uint8(inMessage), uint8(3), uint8(16+3), "bad token ", "", uint16(401))      // invitation: the bearer token
+	f.Add(uint8(inDescriptions), uint8(4), uint8(16+4), "", "", uint16(422))           // invitation: a pre-filled value
+	f.Add(uint8(inBody), uint8(0), uint8(16+2), "<p>", "</p>", uint16(502))            // invitation: the phone
+	f.Add(uint8(inMessage), uint8(1), uint8(32+2), "wrong password ", "", uint16(401)) // login: the password
+	f.Add(uint8(inHeaderLine), uint8(0), uint8(32+1), "User ", "", uint16(200))        // login: the user                                              // a header echoing the key
 
 	var mu sync.Mutex
 	var answer []byte
@@ -143,13 +179,15 @@ func FuzzHostileAnswer(f *testing.F) {
 		f.Fatal(err)
 	}
 	f.Cleanup(srv.Close)
-	c, err := NewClient(hostileAPIKey, WithBaseURL(srv.URL()), WithMaxRetries(0))
+	c, err := NewClient(hostileAPIKey, WithBaseURL(srv.URL()), WithMaxRetries(0),
+		WithAdminTokenSource(tokenSourceFunc(func(context.Context) (string, error) { return hostileBearer, nil })))
 	if err != nil {
 		f.Fatal(err)
 	}
 
 	f.Fuzz(func(t *testing.T, place, encoding, which uint8, prefix, suffix string, status uint16) {
-		secret := hostileSecrets[int(which)%len(hostileSecrets)]
+		endpoint := hostileEndpoints[int(which/16)%len(hostileEndpoints)]
+		secret := endpoint.secrets[int(which)%len(endpoint.secrets)]
 		payload := prefix + encodeSecret(secret, encoding) + suffix
 		mu.Lock()
 		answer = hostileAnswer(place, 200+int(status)%400, payload)
@@ -157,18 +195,22 @@ func FuzzHostileAnswer(f *testing.F) {
 
 		var logs bytes.Buffer
 		logger := slog.New(slog.NewJSONHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-		_, err := c.CreateAuthSession(context.Background(), hostileInput(), WithLogger(logger))
+		err := endpoint.call(c, WithLogger(logger))
 		if err == nil {
 			return // the fuzzer wrote a valid token answer
 		}
 		// The token is known to the client only from an error envelope it
 		// could read (one with the fuzzer's error_code 3): a token in bytes
 		// that broke the framing is, to the client, text like any other.
-		secrets := leakedForms
-		if apiErr, ok := err.(*APIError); !ok || apiErr.Code != 3 {
-			secrets = leakedForms[:len(leakedForms)-1]
+		secrets := endpoint.leaks
+		if apiErr, ok := err.(*APIError); ok && apiErr.Code == 3 {
+			secrets = append(secrets[:len(secrets):len(secrets)], hostileToken)
 		}
-		assertNoLeakOf(t, everythingPrinted(t, err)+logs.String(), secrets)
+		var digits []string
+		if slices.Contains(endpoint.secrets, hostilePhone) {
+			digits = leakedDigits
+		}
+		assertNoLeakOf(t, everythingPrinted(t, err)+logs.String(), secrets, digits)
 		for what, text := range map[string]string{"Error()": err.Error(), "%v": fmt.Sprintf("%v", err), "%+v": fmt.Sprintf("%+v", err)} {
 			if fuzzUnsafeText.MatchString(text) || !utf8.ValidString(text) {
 				t.Fatalf("%s is not one safe line: %q", what, text)

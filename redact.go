@@ -181,24 +181,27 @@ func (r *redactor) string(s string) string {
 	if len(patterns) == 0 || s == "" {
 		return s
 	}
-	d := decode(s)
+	// The text is read decoded and also as it is: "%admin@…" decodes to
+	// 0xAD and "min@…", hiding the literal echo from the decoded reading.
 	var cuts [][2]int // spans of s to replace
-	var views [3]*viewed
-	for _, p := range patterns {
-		v := views[p.view]
-		if v == nil {
-			vw := viewOf(p.view, d.text)
-			v, views[p.view] = &vw, &vw
-		}
-		for off := 0; ; {
-			i := strings.Index(v.text[off:], p.needle)
-			if i < 0 {
-				break
+	for _, d := range []decoded{decode(s), literal(s)} {
+		var views [3]*viewed
+		for _, p := range patterns {
+			v := views[p.view]
+			if v == nil {
+				vw := viewOf(p.view, d.text)
+				v, views[p.view] = &vw, &vw
 			}
-			i += off
-			first, last := v.index[i], v.index[i+len(p.needle)-1]
-			cuts = append(cuts, [2]int{d.spans[first][0], d.spans[last][1]})
-			off = i + 1
+			for off := 0; ; {
+				i := strings.Index(v.text[off:], p.needle)
+				if i < 0 {
+					break
+				}
+				i += off
+				first, last := v.index[i], v.index[i+len(p.needle)-1]
+				cuts = append(cuts, [2]int{d.spans[first][0], d.spans[last][1]})
+				off = i + 1
+			}
 		}
 	}
 	if len(cuts) == 0 {

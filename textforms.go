@@ -31,6 +31,15 @@ func decode(s string) decoded {
 	return d
 }
 
+// literal is s read as it is, ASCII lower-cased, each byte its own span.
+func literal(s string) decoded {
+	d := decoded{text: make([]byte, len(s)), spans: make([][2]int, len(s))}
+	for i := 0; i < len(s); i++ {
+		d.text[i], d.spans[i] = lowerASCII(s[i]), [2]int{i, i + 1}
+	}
+	return d
+}
+
 // decodeUnit decodes the encoded unit s starts with, returning its bytes and
 // how many bytes of s it took. A byte that starts no known encoding is
 // itself.
