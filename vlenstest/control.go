@@ -353,12 +353,17 @@ func decodeControlFaults(body []byte) ([]Fault, error) {
 	return faults, nil
 }
 
+// controlJSON answers with v as JSON (HTML not escaped, for reading in a
+// terminal) and returns status.
 func controlJSON(w http.ResponseWriter, status int, v any) int {
-	body, _ := json.Marshal(v)
+	var body bytes.Buffer
+	enc := json.NewEncoder(&body)
+	enc.SetEscapeHTML(false)
+	_ = enc.Encode(v)
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(status)
-	_, _ = w.Write(append(body, '\n'))
+	_, _ = w.Write(body.Bytes())
 	return status
 }
 

@@ -114,21 +114,23 @@ func TestControlListsAndClearsFaults(t *testing.T) {
 	t.Parallel()
 	srv := vlenstest.NewTestServer(t, vlenstest.WithControlEndpoint())
 	srv.Enqueue(vlenstest.Fault{Status: 422, ErrorCode: 7, ErrorDescriptions: json.RawMessage(`{"email":["taken"]}`),
-		Header: http.Header{"X-A": {"1", "2"}}})
+		Header: http.Header{"X-A": {"1", "2"}}}, vlenstest.ProxyPage(502))
 	status, body := controlCall(t, srv, http.MethodPost, vlenstest.ControlFaultsPath,
 		` {"delay":1.5,"retryAfter":2,"drop":true} `) // one object, numbers of seconds
 	require.Equal(t, http.StatusOK, status, body)
-	assert.JSONEq(t, `{"queued":2}`, body)
+	assert.JSONEq(t, `{"queued":3}`, body)
 
 	status, body = controlCall(t, srv, http.MethodGet, vlenstest.ControlFaultsPath+"/", "")
 	require.Equal(t, http.StatusOK, status)
-	assert.JSONEq(t, `{"queued":2,"faults":[
+	assert.JSONEq(t, `{"queued":3,"faults":[
 		{"status":422,"code":7,"descriptions":{"email":["taken"]},"header":{"X-A":"1, 2"}},
+		{"status":502,"rawBody":"<html><head><title>502 Bad Gateway</title></head><body><h1>502 Bad Gateway</h1></body></html>\n"},
 		{"retryAfter":"2s","delay":"1.5s","drop":true}]}`, body)
+	assert.NotContains(t, body, `\u003c`, "HTML is not escaped")
 
 	status, body = controlCall(t, srv, http.MethodDelete, vlenstest.ControlFaultsPath, "")
 	require.Equal(t, http.StatusOK, status)
-	assert.JSONEq(t, `{"queued":0,"cleared":2}`, body)
+	assert.JSONEq(t, `{"queued":0,"cleared":3}`, body)
 	assert.Equal(t, 0, queued(t, srv))
 
 	_, err := srv.Client().CreateAuthSession(context.Background(), validInput)
