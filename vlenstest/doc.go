@@ -85,6 +85,18 @@
 // before any of the checks above. A client's first CreateInvitation logs in
 // first, so that login takes the next fault.
 //
+// # Control endpoint
+//
+// WithControlEndpoint adds a small JSON API under ControlPrefix
+// ("/_vlenstest/"), on the server's own address, for scripting faults from
+// another process, as the vlens-fake command does for front ends:
+// POST ControlFaultsPath with [{"status":503},{"drop":true}] queues faults
+// as Enqueue does, GET lists the queued ones and DELETE clears them; GET
+// ControlRequestsPath lists the requests received, without bodies and with
+// secrets redacted; POST ControlResetPath is Reset. Control requests are
+// neither recorded nor subject to faults, latency or the rate limit, and a
+// body that is not a valid list of faults is refused with 400.
+//
 // # Inspection
 //
 // Requests lists every request received (ApiKey and the bearer token

@@ -27,6 +27,7 @@ type config struct {
 	burst      int
 	latency    time.Duration
 	logger     *slog.Logger
+	control    bool
 }
 
 func defaultConfig() config {

@@ -244,8 +244,14 @@ func (s *Server) Format(f fmt.State, _ rune) {
 }
 
 // serve answers one request: record it, take the next fault, wait out the
-// latency, then answer with the fault or the endpoint's behaviour.
+// latency, then answer with the fault or the endpoint's behaviour. Control
+// requests (WithControlEndpoint) go to serveControl instead, before any of
+// that.
 func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
+	if s.cfg.control && isControlPath(r.URL.Path) {
+		s.serveControl(w, r)
+		return
+	}
 	start := time.Now()
 	rec := &Request{Method: r.Method, Path: r.URL.Path, Header: redactHeader(r.Header), Time: start}
 	in := readInput(r, rec)

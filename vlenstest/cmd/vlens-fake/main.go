@@ -1,22 +1,40 @@
 // Command vlens-fake serves the vlenstest fake Vlens API on a fixed address,
 // for front-end developers and manual testing:
 //
-//	go run ./vlenstest/cmd/vlens-fake -addr 127.0.0.1:8080
+//	go install github.com/vlens-go/vlens/vlenstest/cmd/vlens-fake@latest
+//	vlens-fake -addr 127.0.0.1:8080
 //
 // It prints the base URL, the API key and the admin login the fake accepts
-// (vlenstest.DefaultAdminCredentials, for CreateInvitation), logs one line
-// per request (never headers, bodies or tokens), and shuts down cleanly on
-// SIGINT or SIGTERM. Point a backend at it with VLENS_BASE_URL and
-// VLENS_API_KEY, or vlens.WithBaseURL.
+// (vlenstest.DefaultAdminCredentials, for CreateInvitation), with curl
+// commands to try CreateAuthSession and the invitation flow, and logs one
+// line per request (never headers, bodies or tokens). Point a backend at
+// it with VLENS_BASE_URL and VLENS_API_KEY, or vlens.WithBaseURL.
+//
+// Faults are scripted from outside through the fake's control endpoint
+// (vlenstest.WithControlEndpoint), unless -control=false:
+//
+//	curl -X POST http://127.0.0.1:8080/_vlenstest/faults -d '[{"status":503},{"drop":true}]'
+//	curl -X DELETE http://127.0.0.1:8080/_vlenstest/faults
+//	curl http://127.0.0.1:8080/_vlenstest/requests
+//
+// It shuts down cleanly and exits 0 on SIGINT or SIGTERM, and also when
+// the process that started it exits (-exit-with-parent, on by default): a
+// killed `go run` does not pass SIGTERM on, and would otherwise leave the
+// server it built running. -h prints the usage and exits 0; a bad flag
+// exits 2; a failure to listen exits 1.
 package main
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"log/slog"
 	"net"
+	"net/url"
 	"os"
 	"os/signal"
 	"strings"
@@ -28,32 +46,71 @@ import (
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	if err := run(ctx, os.Args[1:], os.Stdout, os.Stderr); err != nil {
-		fmt.Fprintln(os.Stderr, "vlens-fake:", err)
-		os.Exit(1)
-	}
+	err := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	stop()
+	os.Exit(exitCode(err, os.Stderr))
 }
+
+// usageError is a bad command line, already reported with the usage.
+type usageError struct{ err error }
+
+func (e *usageError) Error() string { return e.err.Error() }
+
+// exitCode is the exit status for run's error: 0 for none, 2 for a bad
+// command line (already reported), 1 for anything else, which it reports.
+func exitCode(err error, stderr io.Writer) int {
+	var usage *usageError
+	switch {
+	case err == nil:
+		return 0
+	case errors.As(err, &usage):
+		return 2
+	}
+	fmt.Fprintln(stderr, "vlens-fake:", err)
+	return 1
+}
+
+// parentPollInterval is how often the fake checks that the process that
+// started it is still there (-exit-with-parent).
+const parentPollInterval = 200 * time.Millisecond
+
+// errParentExited is the cause of the shutdown when the parent went away.
+var errParentExited = errors.New("the process that started vlens-fake exited")
 
 // run parses the flags, serves until ctx ends, then closes the server.
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("vlens-fake", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	addr := fs.String("addr", "127.0.0.1:8080", "address to listen on (host:port); keep it on loopback")
-	key := fs.String("key", vlenstest.TestAPIKey, "the only API key the fake accepts")
-	rate := fs.Float64("rate", 0, "rate limit in requests per second (0: none)")
+	addr := fs.String("addr", "127.0.0.1:8080", "`host:port` to listen on (port 0: any free port); 0.0.0.0:8080 in a container, whose callers then need vlens.WithInsecureHTTP()")
+	key := fs.String("key", vlenstest.TestAPIKey, "the only API `key` the fake accepts")
+	rate := fs.Float64("rate", 0, "rate limit in requests per second over the Vlens endpoints (0: none)")
 	burst := fs.Int("burst", 1, "burst size of the rate limit")
-	latency := fs.Duration("latency", 0, "delay added to every answer")
+	latency := fs.Duration("latency", 0, "`delay` added to every answer, such as 300ms")
 	quiet := fs.Bool("quiet", false, "do not log requests")
-	if err := fs.Parse(args); err != nil {
-		return err
-	}
-	if fs.NArg() > 0 {
-		return fmt.Errorf("unexpected arguments: %q", fs.Args())
+	control := fs.Bool("control", true, "serve the control endpoint under "+vlenstest.ControlPrefix+" to script faults")
+	exitWithParent := fs.Bool("exit-with-parent", true, "shut down when the process that started it exits (as a killed go run does); false keeps it running, as under nohup")
+	fs.Usage = func() { usage(fs) }
+
+	var parseOut bytes.Buffer
+	fs.SetOutput(&parseOut)
+	err := fs.Parse(args)
+	fs.SetOutput(stderr)
+	switch {
+	case errors.Is(err, flag.ErrHelp):
+		fs.SetOutput(stdout)
+		fs.Usage()
+		return nil
+	case err != nil:
+		_, _ = stderr.Write(parseOut.Bytes()) // the error and the usage
+		return &usageError{err}
+	case fs.NArg() > 0:
+		return badUsage(fs, fmt.Errorf("unexpected arguments: %q", fs.Args()))
 	}
 	opts, err := serverOptions(*key, *rate, *burst, *latency)
 	if err != nil {
-		return err
+		return badUsage(fs, err)
+	}
+	if *control {
+		opts = append(opts, vlenstest.WithControlEndpoint())
 	}
 	if !*quiet {
 		opts = append(opts, vlenstest.WithLogger(slog.New(slog.NewTextHandler(stderr, nil))))
@@ -65,19 +122,58 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	defer srv.Close()
 
-	fmt.Fprintf(stdout, "fake Vlens API listening\n  VLENS_BASE_URL=%s\n  VLENS_API_KEY=%s\n", srv.URL, srv.APIKey())
-	admin := srv.AdminCredentials() // a fixed, public fake login
-	fmt.Fprintf(stdout, "  VLENS_ADMIN_TENANCY=%s\n  VLENS_ADMIN_USER=%s\n  VLENS_ADMIN_PASSWORD=%s\n",
-		admin.TenancyName, admin.UserNameOrEmailAddress, admin.Password)
-	for _, path := range []string{vlenstest.EndpointPath, vlenstest.CreateInvitationPath, vlenstest.LoginPath, vlenstest.RefreshTokenPath} {
-		fmt.Fprintf(stdout, "  endpoint: POST %s%s\n", srv.URL, path)
+	if *exitWithParent {
+		var cancel context.CancelFunc
+		ctx, cancel = watchParent(ctx, os.Getppid, parentPollInterval)
+		defer cancel()
 	}
-	if host, _, err := net.SplitHostPort(*addr); err == nil && !isLoopback(host) {
-		fmt.Fprintln(stderr, "warning: listening beyond loopback; vlens clients accept plain http only on loopback hosts")
+	base, beyondLoopback := displayURL(srv.URL)
+	printBanner(stdout, srv, base, *control)
+	if beyondLoopback {
+		fmt.Fprintln(stderr, "vlens-fake: listening beyond loopback; a vlens client reaching it by another host name needs vlens.WithInsecureHTTP() for plain http")
 	}
 	<-ctx.Done()
+	if errors.Is(context.Cause(ctx), errParentExited) {
+		fmt.Fprintln(stderr, "vlens-fake:", errParentExited)
+	}
 	fmt.Fprintln(stdout, "shutting down")
 	return nil
+}
+
+// badUsage reports err and the usage on the flag set's output (stderr).
+func badUsage(fs *flag.FlagSet, err error) error {
+	fmt.Fprintln(fs.Output(), "vlens-fake:", err)
+	fs.Usage()
+	return &usageError{err}
+}
+
+// usage prints the command's help on the flag set's output.
+func usage(fs *flag.FlagSet) {
+	w := fs.Output()
+	fmt.Fprint(w, `Usage: vlens-fake [flags]
+
+vlens-fake serves a fake Vlens API (package vlenstest: CreateAuthSession,
+CreateInvitation, Login, RefreshToken) for front-end development. It prints
+the base URL, the API key, the admin login and curl commands to try it.
+
+Install:  go install github.com/vlens-go/vlens/vlenstest/cmd/vlens-fake@latest
+
+Flags:
+`)
+	fs.PrintDefaults()
+	fmt.Fprintf(w, `
+Control endpoint (unless -control=false), on the same address:
+  POST   %[1]s    queue faults, e.g. -d '[{"status":503},{"drop":true},{"delay":"2s"},
+                                  {"status":200,"code":1050,"message":"user blocked"},{"status":429,"retryAfter":"5s"}]'
+  GET    %[1]s    list the queued faults
+  DELETE %[1]s    clear them
+  GET    %[2]s  list the requests received (no bodies, secrets redacted)
+  POST   %[3]s     forget requests and faults, refill the rate limit
+Fault fields: status, code, message, descriptions, rawBody, retryAfter, header, delay, drop, count.
+
+It stops cleanly (exit status 0) on Ctrl-C or SIGTERM, and when the process
+that started it exits. Exit status 2: bad flags; 1: cannot listen.
+`, vlenstest.ControlFaultsPath, vlenstest.ControlRequestsPath, vlenstest.ControlResetPath)
 }
 
 // serverOptions checks the flags, so that a bad value is an error message
@@ -99,10 +195,92 @@ func serverOptions(key string, rate float64, burst int, latency time.Duration) (
 	return append(opts, vlenstest.WithLatency(latency)), nil
 }
 
-func isLoopback(host string) bool {
-	if host == "localhost" {
-		return true
+// watchParent returns a context that is also cancelled, with cause
+// errParentExited, once getppid's answer changes: on Unix a process whose
+// parent exits is handed to init (or a subreaper), so its parent ID
+// changes. That is how the fake notices a killed `go run`, which exits on
+// SIGTERM without passing it on. Where the parent ID never changes
+// (Windows, or a parent of 1 already, as PID 1 in a container) it does
+// nothing.
+func watchParent(ctx context.Context, getppid func() int, every time.Duration) (context.Context, context.CancelFunc) {
+	ctx, cancel := context.WithCancelCause(ctx)
+	parent := getppid()
+	go func() {
+		tick := time.NewTicker(every)
+		defer tick.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-tick.C:
+				if getppid() != parent {
+					cancel(errParentExited)
+					return
+				}
+			}
+		}
+	}()
+	return ctx, func() { cancel(context.Canceled) }
+}
+
+// displayURL is the base URL to print: base itself, or with 127.0.0.1 for
+// an unspecified host (0.0.0.0, [::]), which is no address to call.
+// beyondLoopback reports a listener reachable from other hosts.
+func displayURL(base string) (display string, beyondLoopback bool) {
+	u, err := url.Parse(base)
+	if err != nil {
+		return base, false
 	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
+	ip := net.ParseIP(u.Hostname())
+	switch {
+	case ip == nil || ip.IsLoopback():
+		return base, false
+	case ip.IsUnspecified():
+		u.Host = net.JoinHostPort("127.0.0.1", u.Port())
+		return u.String(), true
+	}
+	return base, true
+}
+
+// printBanner prints what a developer needs to call the fake: the
+// environment for a backend, and curl commands with the real address, key
+// and admin login filled in.
+func printBanner(w io.Writer, srv *vlenstest.Server, base string, control bool) {
+	admin := srv.AdminCredentials() // a fixed, public fake login
+	fmt.Fprintf(w, "fake Vlens API listening on %s\n", base)
+	fmt.Fprintf(w, "  VLENS_BASE_URL=%s\n  VLENS_API_KEY=%s\n", base, srv.APIKey())
+	fmt.Fprintf(w, "  VLENS_ADMIN_TENANCY=%s\n  VLENS_ADMIN_USER=%s\n  VLENS_ADMIN_PASSWORD=%s\n",
+		admin.TenancyName, admin.UserNameOrEmailAddress, admin.Password)
+
+	// post is a curl command for path; headers are already shell-quoted.
+	post := func(path string, headers []string, body any) string {
+		b, _ := json.Marshal(body)
+		cmd := "curl -sS -X POST " + shellQuote(base+path) + " -H " + shellQuote("ApiKey: "+srv.APIKey())
+		for _, h := range headers {
+			cmd += " -H " + h
+		}
+		return cmd + " -H 'Content-Type: application/json' -d " + shellQuote(string(b))
+	}
+	session := map[string]string{"phoneNumber": "+201234567890"}
+	invitation := map[string]any{"SessionInput": session}
+	login := post(vlenstest.LoginPath, []string{shellQuote("TenancyName: " + admin.TenancyName)}, admin)
+	fmt.Fprintf(w, "\nA session token (CreateAuthSession):\n  %s\n", post(vlenstest.EndpointPath, nil, session))
+	fmt.Fprintf(w, "An invitation: log in, then send the login answer's data.accessToken as the bearer token:\n  %s\n  %s\n",
+		login, post(vlenstest.CreateInvitationPath, []string{shellQuote("Authorization: Bearer <accessToken from the login answer>")}, invitation))
+	fmt.Fprintf(w, "or both at once in a POSIX shell:\n  TOKEN=$(%s | sed -n %s) && %s\n",
+		login, shellQuote(`s/.*"accessToken":"\([^"]*\)".*/\1/p`),
+		post(vlenstest.CreateInvitationPath, []string{`"Authorization: Bearer $TOKEN"`}, invitation))
+	if control {
+		fmt.Fprintf(w, "Script faults for the next requests, list the requests, clear the faults:\n")
+		fmt.Fprintf(w, "  curl -sS -X POST %s -d '[{\"status\":503},{\"drop\":true},{\"delay\":\"2s\"},{\"status\":200,\"code\":1050,\"message\":\"user blocked\"},{\"status\":429,\"retryAfter\":\"5s\"}]'\n",
+			shellQuote(base+vlenstest.ControlFaultsPath))
+		fmt.Fprintf(w, "  curl -sS %s\n", shellQuote(base+vlenstest.ControlRequestsPath))
+		fmt.Fprintf(w, "  curl -sS -X DELETE %s\n", shellQuote(base+vlenstest.ControlFaultsPath))
+	}
+	fmt.Fprintf(w, "Stop with Ctrl-C.\n")
+}
+
+// shellQuote quotes s for a POSIX shell.
+func shellQuote(s string) string {
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }

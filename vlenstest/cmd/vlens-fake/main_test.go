@@ -2,10 +2,17 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"context"
+	"errors"
 	"io"
+	"net/http"
+	"os"
+	"os/exec"
 	"strings"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -14,27 +21,241 @@ import (
 	"github.com/vlens-go/vlens/vlenstest"
 )
 
-func TestServesUntilCancelled(t *testing.T) {
+// runMainEnv makes this test binary run the command's main instead of the
+// tests, so that tests can start the real command as a subprocess without
+// building it.
+const runMainEnv = "VLENS_FAKE_TEST_RUN_MAIN"
+
+func TestMain(m *testing.M) {
+	if os.Getenv(runMainEnv) == "1" {
+		main() // exits
+	}
+	os.Exit(m.Run())
+}
+
+// timeout bounds every wait in these tests; none comes near it unless
+// something is broken.
+const timeout = time.Minute
+
+// process is a subprocess whose standard output is read line by line.
+type process struct {
+	cmd    *exec.Cmd
+	lines  chan string // standard output, closed at its end
+	stderr bytes.Buffer
+	done   chan struct{} // closed once the process has exited and its output has ended
+	err    error         // Wait's, once done is closed
+}
+
+// fakeCommand runs the vlens-fake command with args: this test binary,
+// running main.
+func fakeCommand(t *testing.T, args ...string) *exec.Cmd {
+	t.Helper()
+	exe, err := os.Executable()
+	require.NoError(t, err)
+	cmd := exec.Command(exe, args...)
+	cmd.Env = append(os.Environ(), runMainEnv+"=1")
+	return cmd
+}
+
+// start starts cmd and kills it, if it is still running, when the test
+// ends.
+func start(t *testing.T, cmd *exec.Cmd) *process {
+	t.Helper()
+	p := &process{cmd: cmd, lines: make(chan string, 1000), done: make(chan struct{})}
+	out, err := cmd.StdoutPipe()
+	require.NoError(t, err)
+	cmd.Stderr = &p.stderr
+	require.NoError(t, cmd.Start())
+	go func() {
+		sc := bufio.NewScanner(out)
+		for sc.Scan() {
+			p.lines <- sc.Text()
+		}
+		close(p.lines)
+		_, _ = io.Copy(io.Discard, out)
+		p.err = cmd.Wait()
+		close(p.done)
+	}()
+	t.Cleanup(func() {
+		select {
+		case <-p.done:
+			return
+		default:
+		}
+		_ = cmd.Process.Kill()
+		select {
+		case <-p.done:
+		case <-time.After(timeout):
+			t.Errorf("process %d did not end", cmd.Process.Pid)
+		}
+	})
+	return p
+}
+
+// banner reads the start banner up to its last line and returns its
+// NAME=value lines, and all its lines.
+func (p *process) banner(t *testing.T) (map[string]string, []string) {
+	t.Helper()
+	vars := map[string]string{}
+	var lines []string
+	deadline := time.After(timeout)
+	for {
+		select {
+		case line, ok := <-p.lines:
+			if !ok {
+				if p.done != nil {
+					p.wait(t) // for all of stderr
+				}
+				t.Fatalf("output ended before the banner did: %q; stderr: %s", lines, p.stderr.String())
+			}
+			lines = append(lines, line)
+			if k, v, ok := strings.Cut(strings.TrimSpace(line), "="); ok && strings.HasPrefix(k, "VLENS_") {
+				vars[k] = v
+			}
+			if line == "Stop with Ctrl-C." {
+				return vars, lines
+			}
+		case <-deadline:
+			t.Fatalf("no complete banner within %s: %q", timeout, lines)
+		}
+	}
+}
+
+// wait waits for the process to exit and returns its exit status and the
+// rest of its output.
+func (p *process) wait(t *testing.T) (int, []string) {
+	t.Helper()
+	select {
+	case <-p.done:
+	case <-time.After(timeout):
+		t.Fatalf("process %d did not exit within %s", p.cmd.Process.Pid, timeout)
+	}
+	var rest []string
+	for line := range p.lines {
+		rest = append(rest, line)
+	}
+	var exitErr *exec.ExitError
+	if p.err != nil && !errors.As(p.err, &exitErr) {
+		t.Fatalf("waiting for the process: %v", p.err)
+	}
+	return p.cmd.ProcessState.ExitCode(), rest
+}
+
+// runCommand runs the command to its end and returns its exit status and
+// output.
+func runCommand(t *testing.T, args ...string) (code int, stdout, stderr string) {
+	t.Helper()
+	p := start(t, fakeCommand(t, args...))
+	code, lines := p.wait(t)
+	if len(lines) > 0 {
+		stdout = strings.Join(lines, "\n") + "\n"
+	}
+	return code, stdout, p.stderr.String()
+}
+
+func TestHelpExitsZero(t *testing.T) {
 	t.Parallel()
+	for _, flag := range []string{"-h", "-help", "--help"} {
+		code, stdout, stderr := runCommand(t, flag)
+		assert.Equal(t, 0, code, flag)
+		assert.Empty(t, stderr, flag)
+		assert.True(t, strings.HasPrefix(stdout, "Usage: vlens-fake [flags]\n"), "%s: %q", flag, stdout)
+		for _, want := range []string{"-addr host:port", "-exit-with-parent", "-control", vlenstest.ControlFaultsPath,
+			"go install github.com/vlens-go/vlens/vlenstest/cmd/vlens-fake@latest"} {
+			assert.Contains(t, stdout, want, flag)
+		}
+	}
+}
+
+func TestBadFlagsExitTwo(t *testing.T) {
+	t.Parallel()
+	for _, args := range [][]string{
+		{"-nosuchflag"},
+		{"-rate", "fast"},
+		{"-rate", "-1"},
+		{"-key", " "},
+		{"extra"},
+	} {
+		code, stdout, stderr := runCommand(t, args...)
+		assert.Equal(t, 2, code, "%q", args)
+		assert.Empty(t, stdout, "%q", args)
+		assert.Contains(t, stderr, "Usage: vlens-fake [flags]", "%q", args)
+	}
+
+	code, stdout, stderr := runCommand(t, "-addr", "not an address")
+	assert.Equal(t, 1, code, "a failure to listen is no usage error")
+	assert.Empty(t, stdout)
+	assert.True(t, strings.HasPrefix(stderr, "vlens-fake: vlenstest: listen tcp"), stderr)
+	assert.NotContains(t, stderr, "Usage")
+}
+
+func TestRunReportsBadFlags(t *testing.T) {
+	t.Parallel()
+	for _, args := range [][]string{
+		{"-key", " "},
+		{"-key", "a\nb"},
+		{"-rate", "-1"},
+		{"-rate", "1", "-burst", "0"},
+		{"-latency", "-1s"},
+		{"-nosuchflag"},
+		{"-quiet=maybe"},
+		{"extra"},
+	} {
+		var stdout, stderr bytes.Buffer
+		err := run(context.Background(), args, &stdout, &stderr)
+		var usage *usageError
+		require.ErrorAs(t, err, &usage, "%q", args)
+		assert.Equal(t, 2, exitCode(err, io.Discard))
+		assert.Empty(t, stdout.String())
+		assert.Contains(t, stderr.String(), "Usage: vlens-fake", "%q", args)
+	}
+	var stderr bytes.Buffer
+	err := run(context.Background(), []string{"-addr", "not an address"}, io.Discard, io.Discard)
+	require.Error(t, err)
+	assert.Equal(t, 1, exitCode(err, &stderr))
+	assert.Contains(t, stderr.String(), "vlens-fake: ")
+	assert.Equal(t, 0, exitCode(nil, io.Discard))
+}
+
+// startRun runs the command in process until the test ends, and returns
+// its banner.
+func startRun(t *testing.T, args ...string) (map[string]string, []string) {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
 	out, outW := io.Pipe()
 	done := make(chan error, 1)
 	go func() {
-		done <- run(ctx, []string{"-addr", "127.0.0.1:0", "-key", "dev-key", "-quiet"}, outW, io.Discard)
+		done <- run(ctx, args, outW, io.Discard)
 		outW.Close()
 	}()
-
-	lines := bufio.NewScanner(out)
-	vars := map[string]string{}
-	for lines.Scan() && len(vars) < 5 {
-		if k, v, ok := strings.Cut(strings.TrimSpace(lines.Text()), "="); ok {
-			vars[k] = v
+	p := &process{lines: make(chan string, 1000)}
+	go func() {
+		sc := bufio.NewScanner(out)
+		for sc.Scan() {
+			p.lines <- sc.Text()
 		}
-	}
+		close(p.lines)
+		_, _ = io.Copy(io.Discard, out)
+	}()
+	t.Cleanup(func() {
+		cancel()
+		select {
+		case err := <-done:
+			assert.NoError(t, err)
+		case <-time.After(timeout):
+			t.Error("run did not return")
+		}
+	})
+	return p.banner(t)
+}
+
+func TestServesUntilCancelled(t *testing.T) {
+	t.Parallel()
+	vars, _ := startRun(t, "-addr", "127.0.0.1:0", "-key", "dev-key", "-quiet")
 	require.Equal(t, "dev-key", vars["VLENS_API_KEY"])
 	require.True(t, strings.HasPrefix(vars["VLENS_BASE_URL"], "http://127.0.0.1:"), vars["VLENS_BASE_URL"])
 
+	ctx := context.Background()
 	client, err := vlens.NewClient(vars["VLENS_API_KEY"], vlens.WithBaseURL(vars["VLENS_BASE_URL"]))
 	require.NoError(t, err)
 	session, err := client.CreateAuthSession(ctx, vlens.CreateAuthSessionInput{Email: "dev@example.com"})
@@ -48,24 +269,107 @@ func TestServesUntilCancelled(t *testing.T) {
 	invitation, err := admin.CreateInvitation(ctx, vlens.CreateInvitationInput{Email: "dev@example.com"})
 	require.NoError(t, err, "the printed admin login works")
 	assert.True(t, strings.HasPrefix(invitation.Token, vlenstest.TokenPrefix))
-
-	go func() { _, _ = io.Copy(io.Discard, out) }()
-	cancel()
-	assert.NoError(t, <-done)
 }
 
-func TestBadFlags(t *testing.T) {
+// TestPrintedCurlCommandsWork runs the curl commands of the banner, as a
+// developer would paste them.
+func TestPrintedCurlCommandsWork(t *testing.T) {
 	t.Parallel()
-	for _, args := range [][]string{
-		{"-key", " "},
-		{"-rate", "-1"},
-		{"-rate", "1", "-burst", "0"},
-		{"-latency", "-1s"},
-		{"-nosuchflag"},
-		{"extra"},
-		{"-addr", "not an address"},
-	} {
-		err := run(context.Background(), args, io.Discard, io.Discard)
-		assert.Error(t, err, "%q", args)
+	for _, tool := range []string{"sh", "curl", "sed"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			t.Skipf("no %s: %v", tool, err)
+		}
 	}
+	_, lines := startRun(t, "-addr", "127.0.0.1:0", "-key", "it's-a-key", "-quiet")
+	var commands []string
+	for _, line := range lines {
+		if cmd := strings.TrimSpace(line); strings.HasPrefix(cmd, "curl ") || strings.HasPrefix(cmd, "TOKEN=") {
+			commands = append(commands, cmd)
+		}
+	}
+	wants := []string{
+		`{"data":"vlenstest_`,                       // CreateAuthSession
+		`{"data":{"accessToken":"vlenstest_access_`, // Login
+		`"error_code":9401`,                         // CreateInvitation with the placeholder for a token
+		`{"data":"vlenstest_`,                       // Login, then CreateInvitation with its token
+		`{"queued":5}`,                              // faults queued
+		`"endpoint":"CreateInvitation"`,             // the requests so far
+		`"cleared":5`,                               // faults cleared
+	}
+	require.Len(t, commands, len(wants), "%q", commands)
+	for i, cmd := range commands {
+		ctx, cancel := context.WithTimeout(context.Background(), timeout)
+		out, err := exec.CommandContext(ctx, "sh", "-c", cmd).CombinedOutput()
+		cancel()
+		require.NoError(t, err, "%s: %s", cmd, out)
+		assert.Contains(t, string(out), wants[i], cmd)
+	}
+}
+
+func TestControlFlag(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		flag   string
+		status int
+	}{{"-control=true", http.StatusOK}, {"-control=false", http.StatusNotFound}} {
+		vars, lines := startRun(t, "-addr", "127.0.0.1:0", "-quiet", tc.flag)
+		resp, err := http.Post(vars["VLENS_BASE_URL"]+vlenstest.ControlFaultsPath, "", strings.NewReader(`[{"status":503}]`))
+		require.NoError(t, err)
+		resp.Body.Close()
+		assert.Equal(t, tc.status, resp.StatusCode, tc.flag)
+		assert.Equal(t, tc.status == http.StatusOK, strings.Contains(strings.Join(lines, "\n"), vlenstest.ControlFaultsPath), tc.flag)
+	}
+}
+
+func TestWatchParent(t *testing.T) {
+	t.Parallel()
+	var ppid atomic.Int64
+	ppid.Store(4242)
+	getppid := func() int { return int(ppid.Load()) }
+	ctx, cancel := watchParent(context.Background(), getppid, time.Millisecond)
+	defer cancel()
+
+	for range 20 { // the parent stays: nothing happens
+		select {
+		case <-ctx.Done():
+			t.Fatal("cancelled while the parent is there")
+		case <-time.After(time.Millisecond):
+		}
+	}
+	ppid.Store(1) // the parent exited; init adopted the process
+	select {
+	case <-ctx.Done():
+		assert.ErrorIs(t, context.Cause(ctx), errParentExited)
+	case <-time.After(timeout):
+		t.Fatal("not cancelled after the parent changed")
+	}
+
+	ctx, cancel = watchParent(context.Background(), getppid, time.Millisecond)
+	cancel()
+	<-ctx.Done()
+	assert.NotErrorIs(t, context.Cause(ctx), errParentExited)
+}
+
+func TestDisplayURL(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		in, want string
+		beyond   bool
+	}{
+		{"http://127.0.0.1:8080", "http://127.0.0.1:8080", false},
+		{"http://[::1]:8080", "http://[::1]:8080", false},
+		{"http://0.0.0.0:8080", "http://127.0.0.1:8080", true},
+		{"http://[::]:8080", "http://127.0.0.1:8080", true},
+		{"http://192.0.2.1:8080", "http://192.0.2.1:8080", true},
+	} {
+		got, beyond := displayURL(tc.in)
+		assert.Equal(t, tc.want, got, tc.in)
+		assert.Equal(t, tc.beyond, beyond, tc.in)
+	}
+}
+
+func TestShellQuote(t *testing.T) {
+	t.Parallel()
+	assert.Equal(t, `'plain'`, shellQuote("plain"))
+	assert.Equal(t, `'it'\''s'`, shellQuote("it's"))
 }
