@@ -108,7 +108,15 @@
 // WithRateLimiter makes every attempt, retries included, wait on a Limiter
 // first. A *rate.Limiter from golang.org/x/time/rate satisfies it as is; a
 // fleet of replicas sharing one tenant's limit plugs in a limiter backed by
-// shared state (Redis, say). See ExampleWithRateLimiter.
+// shared state: examples/redislimiter is one on Redis, a module of its own.
+// See ExampleWithRateLimiter.
+//
+// # Tracing
+//
+// Every attempt goes through the transport of the client given with
+// WithHTTPClient, with the caller's context: wrap it in otelhttp and each
+// attempt, retries included, is a client span under the caller's span
+// (examples/otel).
 //
 // # Secrets
 //
