@@ -5,10 +5,13 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"os"
 	"os/exec"
+	"path/filepath"
+	"runtime"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -21,16 +24,25 @@ import (
 	"github.com/vlens-go/vlens/vlenstest"
 )
 
-// runMainEnv makes this test binary run the command's main instead of the
-// tests, so that tests can start the real command as a subprocess without
-// building it.
-const runMainEnv = "VLENS_FAKE_TEST_RUN_MAIN"
+// fakeBinary is the vlens-fake command, built once by TestMain, which the
+// tests start as a subprocess: the binary a user runs, not a stand-in.
+var fakeBinary string
 
 func TestMain(m *testing.M) {
-	if os.Getenv(runMainEnv) == "1" {
-		main() // exits
+	dir, err := os.MkdirTemp("", "vlens-fake-test")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
 	}
-	os.Exit(m.Run())
+	fakeBinary = filepath.Join(dir, "vlens-fake")
+	build := exec.Command(filepath.Join(runtime.GOROOT(), "bin", "go"), "build", "-o", fakeBinary, ".")
+	if out, err := build.CombinedOutput(); err != nil {
+		fmt.Fprintf(os.Stderr, "building vlens-fake: %v\n%s", err, out)
+		os.Exit(1)
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
 }
 
 // timeout bounds every wait in these tests; none comes near it unless
@@ -46,15 +58,10 @@ type process struct {
 	err    error         // Wait's, once done is closed
 }
 
-// fakeCommand runs the vlens-fake command with args: this test binary,
-// running main.
+// fakeCommand runs the built vlens-fake command with args.
 func fakeCommand(t *testing.T, args ...string) *exec.Cmd {
 	t.Helper()
-	exe, err := os.Executable()
-	require.NoError(t, err)
-	cmd := exec.Command(exe, args...)
-	cmd.Env = append(os.Environ(), runMainEnv+"=1")
-	return cmd
+	return exec.Command(fakeBinary, args...)
 }
 
 // start starts cmd and kills it, if it is still running, when the test

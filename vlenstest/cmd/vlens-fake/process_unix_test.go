@@ -6,7 +6,6 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
-	"os"
 	"os/exec"
 	"strconv"
 	"strings"
@@ -99,13 +98,11 @@ func TestBinaryExitsWithItsParent(t *testing.T) {
 	if _, err := exec.LookPath("sh"); err != nil {
 		t.Skip("no sh:", err)
 	}
-	exe, err := os.Executable()
-	require.NoError(t, err)
-	parent := exec.Command("sh", "-c", `"$0" "$@" & echo "pid=$!"; wait`, exe, "-addr", "127.0.0.1:0", "-quiet")
-	parent.Env = append(os.Environ(), runMainEnv+"=1")
+	parent := exec.Command("sh", "-c", `"$0" "$@" & echo "pid=$!"; wait`, fakeBinary, "-addr", "127.0.0.1:0", "-quiet")
 	p := start(t, parent)
 	vars, lines := p.banner(t)
 	pid := 0
+	var err error
 	for _, line := range lines {
 		if v, ok := strings.CutPrefix(line, "pid="); ok {
 			pid, err = strconv.Atoi(v)
