@@ -86,12 +86,14 @@ func (c *Client) do(ctx context.Context, op operation, opts []Option) error {
 	if ctx == nil {
 		return errors.New("vlens: " + op.name + ": nil context")
 	}
-	s := c.settings
+	s := &c.settings // read only
 	if len(opts) > 0 {
-		s.perCall = true
-		if err := s.apply(opts); err != nil {
+		own := c.settings
+		own.perCall = true
+		if err := own.apply(opts); err != nil {
 			return fmt.Errorf("vlens: %s: %w", op.name, err)
 		}
+		s = &own
 	}
 	if err := op.input.Validate(); err != nil {
 		return err
@@ -101,7 +103,7 @@ func (c *Client) do(ctx context.Context, op operation, opts []Option) error {
 		return fmt.Errorf("vlens: %s: encoding request: %w", op.name, err)
 	}
 	if op.auth != authAdmin {
-		return c.exchange(ctx, op, &s, body, "")
+		return c.exchange(ctx, op, s, body, "")
 	}
 	if c.admin == nil {
 		return errors.New("vlens: " + op.name + ": needs an admin token: give NewClient WithAdminCredentials or WithAdminTokenSource")
@@ -114,7 +116,7 @@ func (c *Client) do(ctx context.Context, op operation, opts []Option) error {
 		if strings.TrimSpace(bearer) == "" || !validHeaderValue(bearer) {
 			return errors.New("vlens: " + op.name + ": the admin token source returned a token no header can carry")
 		}
-		err = c.exchange(ctx, op, &s, body, bearer)
+		err = c.exchange(ctx, op, s, body, bearer)
 		var apiErr *APIError
 		if retried || !errors.As(err, &apiErr) || apiErr.StatusCode != http.StatusUnauthorized {
 			return err
