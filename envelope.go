@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"net/http"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 )
@@ -33,7 +34,7 @@ const maxErrorBodyBytes = 512
 func decodeEnvelope(status int, body []byte, tooLarge bool, limit int64, r *redactor, out any) *APIError {
 	ok := status >= 200 && status <= 299
 	if tooLarge {
-		return &APIError{StatusCode: status, Message: tooLargeMessage(limit), kind: ErrResponseTooLarge}
+		return &APIError{StatusCode: status, Message: "response body exceeds " + strconv.FormatInt(limit, 10) + " bytes", kind: ErrResponseTooLarge}
 	}
 	var env envelope
 	isEnvelope := looksLikeObject(body) && json.Unmarshal(body, &env) == nil

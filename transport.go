@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"strconv"
 	"time"
 )
 
@@ -109,9 +108,4 @@ func closeBody(req *http.Request) {
 	if req.Body != nil {
 		req.Body.Close()
 	}
-}
-
-// tooLargeMessage describes a body over the size limit.
-func tooLargeMessage(limit int64) string {
-	return "response body exceeds " + strconv.FormatInt(limit, 10) + " bytes"
 }
