@@ -142,7 +142,7 @@ func (d *adminTokenData) token(start time.Time, refreshToken string) *AdminToken
 // The credentials are validated first. Login only mints tokens, so it is
 // retried like CreateAuthSession. Most callers never call it: with
 // WithAdminCredentials the client logs in and refreshes by itself.
-func (c *Client) Login(ctx context.Context, creds AdminCredentials, opts ...Option) (*AdminToken, error) {
+func (c *Client) Login(ctx context.Context, creds AdminCredentials, opts ...CallOption) (*AdminToken, error) {
 	var data adminTokenData
 	start := time.Now()
 	err := c.do(ctx, operation{
@@ -166,7 +166,7 @@ func (c *Client) Login(ctx context.Context, creds AdminCredentials, opts ...Opti
 // RefreshTokenExpiresAt is zero, since Vlens does not say. It is retried like
 // CreateAuthSession. A refused refresh token is an *APIError matching
 // ErrUnauthorized: log in again.
-func (c *Client) RefreshAdminToken(ctx context.Context, refreshToken string, opts ...Option) (*AdminToken, error) {
+func (c *Client) RefreshAdminToken(ctx context.Context, refreshToken string, opts ...CallOption) (*AdminToken, error) {
 	var data adminTokenData
 	start := time.Now()
 	err := c.do(ctx, operation{

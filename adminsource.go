@@ -26,16 +26,13 @@ type AdminTokenSource interface {
 // validated here (see AdminCredentials.Validate). Client only; it replaces
 // an earlier WithAdminTokenSource.
 func WithAdminCredentials(creds AdminCredentials) Option {
-	return func(s *settings) error {
-		if err := s.clientOnly("WithAdminCredentials"); err != nil {
-			return err
-		}
+	return clientOption(func(s *settings) error {
 		if err := creds.Validate(); err != nil {
 			return fmt.Errorf("vlens: WithAdminCredentials: %w", err)
 		}
 		s.adminCreds, s.adminSource = &creds, nil
 		return nil
-	}
+	})
 }
 
 // WithAdminTokenSource makes the client take admin tokens from src (a token
@@ -44,16 +41,13 @@ func WithAdminCredentials(creds AdminCredentials) Option {
 // and repeats the call once. Client only; it replaces an earlier
 // WithAdminCredentials.
 func WithAdminTokenSource(src AdminTokenSource) Option {
-	return func(s *settings) error {
-		if err := s.clientOnly("WithAdminTokenSource"); err != nil {
-			return err
-		}
+	return clientOption(func(s *settings) error {
 		if v := reflect.ValueOf(src); src == nil || v.Kind() == reflect.Pointer && v.IsNil() {
 			return errors.New("vlens: WithAdminTokenSource: source must not be nil")
 		}
 		s.adminSource, s.adminCreds = src, nil
 		return nil
-	}
+	})
 }
 
 // Renewal timing of the built-in admin token source.

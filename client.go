@@ -68,7 +68,7 @@ func NewClient(apiKey string, opts ...Option) (*Client, error) {
 		return nil, errors.New("vlens: NewClient: API key must not contain control characters")
 	}
 	s := defaultSettings()
-	if err := s.apply(opts); err != nil {
+	if err := applyOptions(&s, opts); err != nil {
 		return nil, err
 	}
 	base, err := checkBaseURL(s.baseURL, s.insecureHTTP)

@@ -48,9 +48,11 @@
 //
 // Options configure a client (NewClient) or a single call: every endpoint
 // method takes options after its input, and they apply to that call only,
-// over the client's own. WithBaseURL, WithHTTPClient, WithInsecureHTTP,
-// WithAdminCredentials and WithAdminTokenSource shape the client and are
-// refused per call; see Option.
+// over the client's own. The types say where an option is valid: the
+// options a call takes are CallOptions, which NewClient takes too, while
+// WithBaseURL, WithHTTPClient, WithInsecureHTTP, WithAdminCredentials and
+// WithAdminTokenSource shape the client and are plain Options, which a call
+// does not compile with; see Option and CallOption.
 //
 // # Errors
 //

@@ -43,22 +43,22 @@ var hostileEndpoints = []struct {
 	name    string
 	secrets []string // what the answer echoes (which picks one)
 	leaks   []string // what must not come out (the phone is checked apart)
-	call    func(c *Client, opts ...Option) error
+	call    func(c *Client, opts ...CallOption) error
 }{
 	{"create auth session", []string{hostileAPIKey, hostileEmail, hostilePhone, hostileKeyBody}, leakedForms[:len(leakedForms)-1],
-		func(c *Client, opts ...Option) error {
+		func(c *Client, opts ...CallOption) error {
 			_, err := c.CreateAuthSession(context.Background(), hostileInput(), opts...)
 			return err
 		}},
 	{"create invitation", []string{hostileAPIKey, hostileEmail, hostilePhone, hostileBearer, hostileFormName},
 		[]string{hostileAPIKey, hostileEmail, hostileBearer, hostileFormName},
-		func(c *Client, opts ...Option) error {
+		func(c *Client, opts ...CallOption) error {
 			_, err := c.CreateInvitation(context.Background(), CreateInvitationInput{PhoneNumber: hostilePhone, Email: hostileEmail,
 				RequestFieldsValues: map[int]map[string]string{414: {"fullName": hostileFormName}}}, opts...)
 			return err
 		}},
 	{"login", []string{hostileAPIKey, hostileAdmin, hostilePassword}, []string{hostileAPIKey, hostileAdmin, hostilePassword},
-		func(c *Client, opts ...Option) error {
+		func(c *Client, opts ...CallOption) error {
 			_, err := c.Login(context.Background(), AdminCredentials{TenancyName: "acme", UserNameOrEmailAddress: hostileAdmin, Password: hostilePassword}, opts...)
 			return err
 		}},

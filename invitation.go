@@ -145,7 +145,7 @@ func formsString(forms map[int]map[string]string) string {
 // repeating is safe. opts apply to the invitation; a login or refresh it
 // needs runs with the client's own options, since other calls may be
 // waiting on it.
-func (c *Client) CreateInvitation(ctx context.Context, in CreateInvitationInput, opts ...Option) (*AuthSession, error) {
+func (c *Client) CreateInvitation(ctx context.Context, in CreateInvitationInput, opts ...CallOption) (*AuthSession, error) {
 	s := &AuthSession{}
 	err := c.do(ctx, operation{
 		name:  "create invitation",

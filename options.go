@@ -24,16 +24,37 @@ const (
 	maxRetriesLimit = 20
 )
 
-// Option configures a Client, or one call. NewClient applies options in
-// order; an option given a nonsensical value makes NewClient return an error.
+// Option configures a Client: NewClient applies options in order, and an
+// option given a nonsensical value makes NewClient return an error.
 //
-// Every endpoint method also takes options after its input. They apply to
-// that call only, over the client's own: WithMaxRetries, WithRetryWait,
-// WithMaxRetryAfter, WithAttemptTimeout, WithMaxResponseBytes, WithLogger,
-// WithRateLimiter and WithUserAgent. WithBaseURL, WithHTTPClient and
-// WithInsecureHTTP shape the client itself: given to a call, they make the
-// call return an error before anything is sent.
-type Option func(*settings) error
+// Options that shape the client itself (WithBaseURL, WithHTTPClient,
+// WithInsecureHTTP, WithAdminCredentials, WithAdminTokenSource) are plain
+// Options. Every other option is a CallOption, which is an Option too, so
+// it works in NewClient and in a single call alike.
+type Option interface {
+	apply(*settings) error
+}
+
+// CallOption configures a Client (given to NewClient) or a single call
+// (given to an endpoint method after its input, it applies to that call
+// only, over the client's own). The types keep the two apart at compile
+// time: an option that shapes the client cannot be passed to a call.
+type CallOption interface {
+	Option
+	callOption()
+}
+
+// clientOption is an Option that only NewClient takes.
+type clientOption func(*settings) error
+
+func (o clientOption) apply(s *settings) error { return o(s) }
+
+// callOption is an Option that a call takes too.
+type callOption func(*settings) error
+
+func (o callOption) apply(s *settings) error { return o(s) }
+
+func (callOption) callOption() {}
 
 // settings is what the options write; NewClient keeps the result, and each
 // call works on a copy with its own options applied.
@@ -52,10 +73,6 @@ type settings struct {
 	limiter          Limiter
 	adminCreds       *AdminCredentials
 	adminSource      AdminTokenSource
-
-	// perCall is set while a call's own options are applied, so that the
-	// options that shape the client can refuse.
-	perCall bool
 }
 
 func defaultSettings() settings {
@@ -70,24 +87,15 @@ func defaultSettings() settings {
 	}
 }
 
-// apply applies opts to s in order, skipping nil options.
-func (s *settings) apply(opts []Option) error {
+// applyOptions applies opts to s in order, skipping nil options.
+func applyOptions[O Option](s *settings, opts []O) error {
 	for _, opt := range opts {
-		if opt == nil {
+		if Option(opt) == nil {
 			continue
 		}
-		if err := opt(s); err != nil {
+		if err := opt.apply(s); err != nil {
 			return err
 		}
-	}
-	return nil
-}
-
-// clientOnly refuses an option that shapes the client when it is given to a
-// single call.
-func (s *settings) clientOnly(name string) error {
-	if s.perCall {
-		return errors.New("vlens: " + name + ": applies to NewClient only, not to a single call")
 	}
 	return nil
 }
@@ -99,13 +107,10 @@ func (s *settings) clientOnly(name string) error {
 // WithInsecureHTTP is also given; it must carry no credentials, query or
 // fragment. Client only.
 func WithBaseURL(baseURL string) Option {
-	return func(s *settings) error {
-		if err := s.clientOnly("WithBaseURL"); err != nil {
-			return err
-		}
+	return clientOption(func(s *settings) error {
 		s.baseURL = baseURL
 		return nil
-	}
+	})
 }
 
 // WithInsecureHTTP allows a base URL with plain http on any host, for a fake
@@ -113,13 +118,10 @@ func WithBaseURL(baseURL string) Option {
 // Vlens itself: the API key and the user's data would cross the network
 // unencrypted. Client only.
 func WithInsecureHTTP() Option {
-	return func(s *settings) error {
-		if err := s.clientOnly("WithInsecureHTTP"); err != nil {
-			return err
-		}
+	return clientOption(func(s *settings) error {
 		s.insecureHTTP = true
 		return nil
-	}
+	})
 }
 
 // WithHTTPClient sets the *http.Client each attempt is made with; this is how
@@ -134,24 +136,21 @@ func WithInsecureHTTP() Option {
 // is alive, so prefer WithAttemptTimeout. A nil Transport means the SDK's
 // shared default. Client only.
 func WithHTTPClient(hc *http.Client) Option {
-	return func(s *settings) error {
-		if err := s.clientOnly("WithHTTPClient"); err != nil {
-			return err
-		}
+	return clientOption(func(s *settings) error {
 		if hc == nil {
 			return errors.New("vlens: WithHTTPClient: client must not be nil")
 		}
 		s.httpClient = hc
 		return nil
-	}
+	})
 }
 
 // WithMaxRetries sets how many times a failed attempt is retried (so n+1
 // attempts at most). Zero disables retries; the default is 2 and the limit
 // is 20. Which failures are retried depends on the endpoint (see each
 // method).
-func WithMaxRetries(n int) Option {
-	return func(s *settings) error {
+func WithMaxRetries(n int) CallOption {
+	return callOption(func(s *settings) error {
 		if n < 0 {
 			return errors.New("vlens: WithMaxRetries: must not be negative")
 		}
@@ -160,7 +159,7 @@ func WithMaxRetries(n int) Option {
 		}
 		s.maxRetries = n
 		return nil
-	}
+	})
 }
 
 // WithRetryWait sets the bounds of the backoff between retries when the
@@ -168,8 +167,8 @@ func WithMaxRetries(n int) Option {
 // drawn uniformly between min and min·2^(n+1), capped at max and at what is
 // left of the context's deadline. The defaults are 500ms and 10s. min must not
 // exceed max, and neither may be negative; tests pass a millisecond or two.
-func WithRetryWait(min, max time.Duration) Option {
-	return func(s *settings) error {
+func WithRetryWait(min, max time.Duration) CallOption {
+	return callOption(func(s *settings) error {
 		if min < 0 || max < 0 {
 			return errors.New("vlens: WithRetryWait: waits must not be negative")
 		}
@@ -178,21 +177,21 @@ func WithRetryWait(min, max time.Duration) Option {
 		}
 		s.retryWaitMin, s.retryWaitMax = min, max
 		return nil
-	}
+	})
 }
 
 // WithMaxRetryAfter sets the longest Retry-After the client will honour
 // (default 30s). When the server asks for a longer wait, the client does not
 // wait at all: it returns the *APIError at once, with RetryAfter set to what
 // the server asked for.
-func WithMaxRetryAfter(d time.Duration) Option {
-	return func(s *settings) error {
+func WithMaxRetryAfter(d time.Duration) CallOption {
+	return callOption(func(s *settings) error {
 		if d < 0 {
 			return errors.New("vlens: WithMaxRetryAfter: must not be negative")
 		}
 		s.maxRetryAfter = d
 		return nil
-	}
+	})
 }
 
 // WithAttemptTimeout bounds each attempt, from sending the request to reading
@@ -200,52 +199,52 @@ func WithMaxRetryAfter(d time.Duration) Option {
 // bound the whole call with the context. The value given is exactly what
 // applies; zero means no per-attempt bound, so that only the caller's context
 // bounds the call. An attempt that runs out of time is retried.
-func WithAttemptTimeout(d time.Duration) Option {
-	return func(s *settings) error {
+func WithAttemptTimeout(d time.Duration) CallOption {
+	return callOption(func(s *settings) error {
 		if d < 0 {
 			return errors.New("vlens: WithAttemptTimeout: must not be negative")
 		}
 		s.attemptTimeout = d
 		return nil
-	}
+	})
 }
 
 // WithLogger makes the client log each attempt, each retry and each call's
 // outcome to l. Log records carry the operation, attempt number, HTTP status,
 // Vlens error_code, wait and duration only: never the API key, a token or the
 // user's data. Without this option (or with nil) the client logs nothing.
-func WithLogger(l *slog.Logger) Option {
-	return func(s *settings) error {
+func WithLogger(l *slog.Logger) CallOption {
+	return callOption(func(s *settings) error {
 		s.logger = l
 		return nil
-	}
+	})
 }
 
 // WithUserAgent appends product tokens (for example "myapp/1.2") to the SDK's
 // own User-Agent, "vlens-go/<version> go<version>". Bytes that net/http would
 // refuse in a header (control characters) are an error.
-func WithUserAgent(ua string) Option {
-	return func(s *settings) error {
+func WithUserAgent(ua string) CallOption {
+	return callOption(func(s *settings) error {
 		if !validHeaderValue(ua) {
 			return errors.New("vlens: WithUserAgent: must not contain control characters")
 		}
 		s.userAgent = strings.TrimSpace(ua)
 		return nil
-	}
+	})
 }
 
 // WithMaxResponseBytes sets the largest response body the client reads
 // (default 1 MiB). A larger body fails the call with ErrResponseTooLarge;
 // when its status is one the endpoint retries (a 503, say), it is retried
 // like any other, and the final error matches that status's sentinel too.
-func WithMaxResponseBytes(n int64) Option {
-	return func(s *settings) error {
+func WithMaxResponseBytes(n int64) CallOption {
+	return callOption(func(s *settings) error {
 		if n <= 0 {
 			return errors.New("vlens: WithMaxResponseBytes: must be positive")
 		}
 		s.maxResponseBytes = n
 		return nil
-	}
+	})
 }
 
 // Limiter paces the client's attempts. Wait blocks until one more request
@@ -266,12 +265,12 @@ type Limiter interface {
 // is not counted, and it is not retried. nil (the default) means no limiter;
 // a nil pointer inside the interface (a nil *rate.Limiter, say) is an error,
 // since its Wait would panic on the first call.
-func WithRateLimiter(l Limiter) Option {
-	return func(s *settings) error {
+func WithRateLimiter(l Limiter) CallOption {
+	return callOption(func(s *settings) error {
 		if v := reflect.ValueOf(l); l != nil && v.Kind() == reflect.Pointer && v.IsNil() {
 			return errors.New("vlens: WithRateLimiter: limiter is a nil pointer")
 		}
 		s.limiter = l
 		return nil
-	}
+	})
 }

@@ -249,26 +249,44 @@ func TestCallOptionsThatMakeSensePerCall(t *testing.T) {
 	assert.Equal(t, int64(1), limiter.n.Load())
 }
 
-func TestClientOnlyOptionsAreRefusedPerCall(t *testing.T) {
+func TestOnlyCallOptionsCompileInACall(t *testing.T) {
 	t.Parallel()
-	tests := map[string]Option{
-		"WithBaseURL":      WithBaseURL("https://elsewhere.example.com"),
-		"WithHTTPClient":   WithHTTPClient(http.DefaultClient),
-		"WithInsecureHTTP": WithInsecureHTTP(),
-		"WithMaxRetries":   WithMaxRetries(-1), // a bad value is refused per call too
+	clientOnly := map[string]Option{
+		"WithBaseURL":          WithBaseURL("https://elsewhere.example.com"),
+		"WithHTTPClient":       WithHTTPClient(http.DefaultClient),
+		"WithInsecureHTTP":     WithInsecureHTTP(),
+		"WithAdminCredentials": WithAdminCredentials(AdminCredentials{TenancyName: "t", UserNameOrEmailAddress: "u", Password: "p"}),
+		"WithAdminTokenSource": WithAdminTokenSource(tokenSourceFunc(func(context.Context) (string, error) { return "tok", nil })),
 	}
-	for name, opt := range tests {
-		t.Run(name, func(t *testing.T) {
-			t.Parallel()
-			mt, c := setup(t)
-			mt.RegisterResponder(http.MethodPost, testEndpoint, reply(200, tokenBody("tok")))
-			_, err := c.CreateAuthSession(context.Background(), validInput(), opt)
-			require.Error(t, err)
-			assert.Contains(t, err.Error(), "vlens: create auth session: ")
-			assert.Contains(t, err.Error(), name)
-			assert.Zero(t, mt.GetTotalCallCount(), "nothing is sent")
-		})
+	for name, opt := range clientOnly {
+		_, ok := opt.(CallOption)
+		assert.False(t, ok, "%s shapes the client: it must not be a CallOption", name)
 	}
+	perCall := map[string]CallOption{
+		"WithMaxRetries":       WithMaxRetries(1),
+		"WithRetryWait":        WithRetryWait(time.Millisecond, time.Second),
+		"WithMaxRetryAfter":    WithMaxRetryAfter(time.Second),
+		"WithAttemptTimeout":   WithAttemptTimeout(time.Second),
+		"WithLogger":           WithLogger(nil),
+		"WithUserAgent":        WithUserAgent("app/1"),
+		"WithMaxResponseBytes": WithMaxResponseBytes(10),
+		"WithRateLimiter":      WithRateLimiter(nil),
+	}
+	for name, opt := range perCall {
+		_, err := NewClient(testAPIKey, opt)
+		assert.NoError(t, err, "%s is valid in NewClient too", name)
+	}
+}
+
+func TestBadCallOptionIsRefusedBeforeSending(t *testing.T) {
+	t.Parallel()
+	mt, c := setup(t)
+	mt.RegisterResponder(http.MethodPost, testEndpoint, reply(200, tokenBody("tok")))
+	_, err := c.CreateAuthSession(context.Background(), validInput(), WithMaxRetries(-1))
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "vlens: create auth session: ")
+	assert.Contains(t, err.Error(), "WithMaxRetries")
+	assert.Zero(t, mt.GetTotalCallCount(), "nothing is sent")
 }
 
 // countingLimiter lets every attempt go and counts them.

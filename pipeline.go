@@ -82,15 +82,14 @@ type call struct {
 
 // do is the one path every endpoint takes: validate, marshal, send with
 // retries, then decode the answer into op.data or a typed error.
-func (c *Client) do(ctx context.Context, op operation, opts []Option) error {
+func (c *Client) do(ctx context.Context, op operation, opts []CallOption) error {
 	if ctx == nil {
 		return errors.New("vlens: " + op.name + ": nil context")
 	}
 	s := &c.settings // read only
 	if len(opts) > 0 {
 		own := c.settings
-		own.perCall = true
-		if err := own.apply(opts); err != nil {
+		if err := applyOptions(&own, opts); err != nil {
 			return fmt.Errorf("vlens: %s: %w", op.name, err)
 		}
 		s = &own

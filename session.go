@@ -241,7 +241,7 @@ func (t *sessionToken) check() error {
 // Retrying is safe: each call only mints a fresh token and the caller uses
 // only the token it receives, so a retried call at worst leaves an unused
 // token behind.
-func (c *Client) CreateAuthSession(ctx context.Context, in CreateAuthSessionInput, opts ...Option) (*AuthSession, error) {
+func (c *Client) CreateAuthSession(ctx context.Context, in CreateAuthSessionInput, opts ...CallOption) (*AuthSession, error) {
 	s := &AuthSession{}
 	err := c.do(ctx, operation{
 		name:  "create auth session",

@@ -46,12 +46,12 @@ func tokenEnvelope(token string) string {
 }
 
 // fastRetries keeps retry waits to a millisecond.
-func fastRetries(n int) Option {
-	return func(s *settings) error {
+func fastRetries(n int) CallOption {
+	return callOption(func(s *settings) error {
 		s.maxRetries = n
 		s.retryWaitMin, s.retryWaitMax = time.Millisecond, time.Millisecond
 		return nil
-	}
+	})
 }
 
 func newSanityClient(t *testing.T, rt http.RoundTripper, opts ...Option) *Client {

@@ -30,7 +30,7 @@ type Authenticator interface {
 
 // SessionCreator is the part of *vlens.Client the handler uses.
 type SessionCreator interface {
-	CreateAuthSession(ctx context.Context, in vlens.CreateAuthSessionInput, opts ...vlens.Option) (*vlens.AuthSession, error)
+	CreateAuthSession(ctx context.Context, in vlens.CreateAuthSessionInput, opts ...vlens.CallOption) (*vlens.AuthSession, error)
 }
 
 // defaultTimeout bounds the Vlens call when SessionHandler.Timeout is zero.
