@@ -58,8 +58,8 @@ func (c AdminCredentials) Validate() error {
 	return nil
 }
 
-func (c AdminCredentials) secrets() []string {
-	return []string{c.UserNameOrEmailAddress, c.Password}
+func (c AdminCredentials) secrets() sensitive {
+	return sensitive{secrets: []string{c.Password}, personal: []string{c.UserNameOrEmailAddress}}
 }
 
 // Format prints the credentials with the user name and password redacted,
@@ -195,4 +195,4 @@ func (r refreshRequest) Validate() error {
 	return nil
 }
 
-func (r refreshRequest) secrets() []string { return []string{r.RefreshToken} }
+func (r refreshRequest) secrets() sensitive { return sensitive{secrets: []string{r.RefreshToken}} }

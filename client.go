@@ -48,7 +48,7 @@ type Client struct {
 type credentials struct {
 	apiKey       string
 	header       http.Header
-	adminSecrets []string
+	adminSecrets sensitive
 }
 
 // NewClient returns a client that authenticates with apiKey, the static

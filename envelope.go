@@ -58,7 +58,7 @@ func decodeEnvelope(status int, body []byte, tooLarge bool, limit int64, r *reda
 			e.Code = *env.ErrorCode
 		}
 		if env.ErrorMessage != nil {
-			e.Message = safeText(r.string(*env.ErrorMessage))
+			e.Message = r.capped(*env.ErrorMessage)
 		}
 		if d := bytes.TrimSpace(env.ErrorDescriptions); len(d) > 0 && !bytes.Equal(d, []byte("null")) {
 			e.Descriptions = r.json(d)
@@ -80,19 +80,15 @@ func usable(data any) bool {
 }
 
 // bodyExcerpt keeps at most maxErrorBodyBytes of a non-envelope error body,
-// redacted before it is cut so that no part of a secret survives, and made
-// one line.
+// redacted (a secret the cut would split is replaced whole) and made one
+// line.
 func bodyExcerpt(status int, body []byte, r *redactor) string {
 	if status >= 300 && status <= 399 {
 		return statusText(status)
 	}
-	// Redacting a window well past the cut keeps the work bounded while no
-	// secret straddling the cut can survive in part.
-	if len(body) > 8*maxErrorBodyBytes {
-		body = body[:8*maxErrorBodyBytes]
-	}
-	s := strings.TrimSpace(safeText(r.string(string(body))))
-	if len(s) > maxErrorBodyBytes {
+	s, _ := r.head(string(body[:min(len(body), maxErrorBodyBytes+cutSlack)]), maxErrorBodyBytes)
+	// Escaping can make it longer: cut it again.
+	if s = strings.TrimSpace(safeText(s)); len(s) > maxErrorBodyBytes {
 		cut := maxErrorBodyBytes
 		for cut > 0 && !utf8.RuneStart(s[cut]) {
 			cut--

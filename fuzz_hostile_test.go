@@ -12,6 +12,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"unicode/utf16"
 	"unicode/utf8"
 
 	"github.com/vlens-go/vlens/internal/faultserver"
@@ -33,35 +34,54 @@ const (
 // know a token it never received); it stands in the data of every error
 // envelope the fuzzer serves, and must not leak from there.
 const (
-	hostileBearer   = "hostile-bearer-Lk29Qw"
-	hostileFormName = "Ahmed Mohamed"
-	hostilePassword = "Pw-9xq2Lm-hostile"
-	hostileAdmin    = "admin@acme.example"
+	hostileBearer    = "hostile-bearer-Lk29Qw"
+	hostileFormName  = "Ahmed Mohamed" // word-like: redacted as a whole token
+	hostileFormEmoji = "Ahmed \U0001F600 Mo"
+	hostilePassword  = "Pw-9xq2Lm-hostile"
+	hostileAdmin     = "admin@acme.example"
 )
 
 var hostileEndpoints = []struct {
 	name    string
 	secrets []string // what the answer echoes (which picks one)
 	leaks   []string // what must not come out (the phone is checked apart)
+	words   []string // what must not come out as a whole token (see wordLike)
 	call    func(c *Client, opts ...CallOption) error
 }{
-	{"create auth session", []string{hostileAPIKey, hostileEmail, hostilePhone, hostileKeyBody}, leakedForms[:len(leakedForms)-1],
+	{"create auth session", []string{hostileAPIKey, hostileEmail, hostilePhone, hostileKeyBody}, leakedForms[:len(leakedForms)-1], nil,
 		func(c *Client, opts ...CallOption) error {
 			_, err := c.CreateAuthSession(context.Background(), hostileInput(), opts...)
 			return err
 		}},
-	{"create invitation", []string{hostileAPIKey, hostileEmail, hostilePhone, hostileBearer, hostileFormName},
-		[]string{hostileAPIKey, hostileEmail, hostileBearer, hostileFormName},
+	{"create invitation", []string{hostileAPIKey, hostileEmail, hostilePhone, hostileBearer, hostileFormName, hostileFormEmoji},
+		[]string{hostileAPIKey, hostileEmail, hostileBearer, hostileFormEmoji}, []string{hostileFormName},
 		func(c *Client, opts ...CallOption) error {
 			_, err := c.CreateInvitation(context.Background(), CreateInvitationInput{PhoneNumber: hostilePhone, Email: hostileEmail,
-				RequestFieldsValues: map[int]map[string]string{414: {"fullName": hostileFormName}}}, opts...)
+				RequestFieldsValues: map[int]map[string]string{414: {"fullName": hostileFormName, "nickname": hostileFormEmoji}}}, opts...)
 			return err
 		}},
-	{"login", []string{hostileAPIKey, hostileAdmin, hostilePassword}, []string{hostileAPIKey, hostileAdmin, hostilePassword},
+	{"login", []string{hostileAPIKey, hostileAdmin, hostilePassword}, []string{hostileAPIKey, hostileAdmin, hostilePassword}, nil,
 		func(c *Client, opts ...CallOption) error {
 			_, err := c.Login(context.Background(), AdminCredentials{TenancyName: "acme", UserNameOrEmailAddress: hostileAdmin, Password: hostilePassword}, opts...)
 			return err
 		}},
+}
+
+// jsonEscapes writes s with JSON \u escapes, surrogate pairs outside the
+// BMP: for every rune, or for all but ASCII letters and digits as .NET's
+// encoder does (it escapes '+', '<', '&' and everything outside ASCII).
+func jsonEscapes(s string, every bool) string {
+	var b strings.Builder
+	for _, r := range s {
+		if !every && r < utf8.RuneSelf && percentPunct.FindString(string(r)) == "" {
+			b.WriteRune(r)
+			continue
+		}
+		for _, u := range utf16.Encode([]rune{r}) {
+			fmt.Fprintf(&b, `\u%04X`, u)
+		}
+	}
+	return b.String()
 }
 
 // encodeSecret writes secret the way a server might echo it.
@@ -77,14 +97,10 @@ func encodeSecret(secret string, encoding uint8) string {
 		return b.String()
 	case 3: // percent-encode punctuation only, as url.QueryEscape does
 		return percentPunct.ReplaceAllStringFunc(secret, func(m string) string { return fmt.Sprintf("%%%02X", m[0]) })
-	case 4: // HTML decimal references for every byte
-		var b strings.Builder
-		for i := 0; i < len(secret); i++ {
-			fmt.Fprintf(&b, "&#%d;", secret[i])
-		}
-		return b.String()
-	case 5: // HTML hex references for punctuation
-		return percentPunct.ReplaceAllStringFunc(secret, func(m string) string { return fmt.Sprintf("&#x%x;", m[0]) })
+	case 4: // JSON escapes as .NET writes them
+		return jsonEscapes(secret, false)
+	case 5: // JSON escapes for every character
+		return jsonEscapes(secret, true)
 	case 6: // JSON \u escapes for every byte
 		var b strings.Builder
 		for i := 0; i < len(secret); i++ {
@@ -210,7 +226,9 @@ func FuzzHostileAnswer(f *testing.F) {
 		if slices.Contains(endpoint.secrets, hostilePhone) {
 			digits = leakedDigits
 		}
-		assertNoLeakOf(t, everythingPrinted(t, err)+logs.String(), secrets, digits)
+		out := everythingPrinted(t, err) + logs.String()
+		assertNoLeakOf(t, out, secrets, digits)
+		assertNoWordLeak(t, out, endpoint.words)
 		for what, text := range map[string]string{"Error()": err.Error(), "%v": fmt.Sprintf("%v", err), "%+v": fmt.Sprintf("%+v", err)} {
 			if fuzzUnsafeText.MatchString(text) || !utf8.ValidString(text) {
 				t.Fatalf("%s is not one safe line: %q", what, text)

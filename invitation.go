@@ -62,14 +62,14 @@ func (in CreateInvitationInput) Validate() error {
 }
 
 // secrets are the user's data and every pre-filled value.
-func (in CreateInvitationInput) secrets() []string {
+func (in CreateInvitationInput) secrets() sensitive {
 	out := []string{in.PhoneNumber, in.Email}
 	for _, form := range in.RequestFieldsValues {
 		for _, v := range form {
 			out = append(out, v)
 		}
 	}
-	return out
+	return sensitive{personal: out}
 }
 
 // MarshalJSON writes the input as CreateInvitation sends it:

@@ -46,7 +46,7 @@ type input interface {
 	Validate() error
 	// secrets returns the values to redact from Vlens's answers. It is
 	// called only when an answer is an error.
-	secrets() []string
+	secrets() sensitive
 }
 
 // authScheme is how an operation authenticates.
@@ -144,7 +144,7 @@ func (c *Client) exchange(ctx context.Context, op operation, s *settings, body [
 	resp, err := cl.send(c.baseURL+op.path, body)
 	creds := c.creds()
 	r := newRedactor(creds.apiKey, op.input)
-	r.extra = append(r.extra, creds.adminSecrets...)
+	r.admin = creds.adminSecrets
 	if bearer != "" {
 		r.extra = append(r.extra, bearer)
 	}

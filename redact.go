@@ -4,88 +4,74 @@ import (
 	"bytes"
 	"encoding/json"
 	"net/http"
-	"sort"
+	"slices"
+	"strconv"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 )
 
 // redacted replaces secrets and personal data wherever the SDK prints or
 // copies text that might contain them.
 const redacted = "[redacted]"
 
-// redactor removes the caller's secrets from text that came from the server
+// sensitive are the caller's values that must not survive in text from a
+// server.
+type sensitive struct {
+	// secrets (the API key, tokens, passwords) are removed wherever they
+	// appear, even inside a word.
+	secrets []string
+	// personal values (phone, email, public key, user name, form values)
+	// are removed where they appear, except that a word-like one (see
+	// wordLike) is removed only as a whole token: the user name "admin"
+	// leaves "Administrator" and "admin-gw-3" alone.
+	personal []string
+}
+
+// redactor removes the caller's values from text that came from the server
 // (error messages, descriptions, bodies, headers, the transport's own error
-// text), so that an error never carries them. Servers echo a value in more
-// forms than the one sent, so it matches forms, not strings: the text is
-// first decoded the ways it could have been encoded (percent-encoding, HTML
-// entities, JSON and backslash escapes, ASCII letter case), and then
-//   - the API key, the email, a token and any other secret are looked for as
-//     they are;
-//   - a phone number is looked for as its digits with any separators
-//     (spaces, dashes, dots, parentheses, '+') between them: with its country
-//     code however written ("+20", "0020", "20"), and as its national
-//     significant number with and without a trunk '0';
-//   - a public key is looked for as it is, and as its base64 body without
-//     PEM armour and line breaks.
-//
-// Every match is replaced in the original text, whatever its encoding there.
-// It works out the forms on first use, so a call that succeeds pays nothing.
+// text). Servers echo a value in more forms than the one sent, so it matches
+// forms: the text is read twice, as it is and with percent-encoding and JSON
+// escapes undone, both ASCII lower-cased; each value is looked for in both,
+// and a phone number or public key also with separators and white space
+// skipped (see pattern). It works out the forms on first use, so a call that
+// succeeds pays nothing.
 type redactor struct {
 	apiKey   string
-	in       input    // its secrets()
-	extra    []string // secrets from the answer itself (a token in an error envelope)
+	in       input     // in.secrets() is read on first use
+	admin    sensitive // the admin login's, which any call's answer may echo
+	extra    []string  // more secrets: the bearer token, an error envelope's string data
 	patterns []pattern
 	ready    bool
 }
 
-// pattern is one form of a secret: a needle to find in one view of the
-// decoded text.
+// pattern is one form of a value, lower-cased.
 type pattern struct {
-	needle string
-	view   view
+	needle   string
+	squeezed bool // looked for in the text without separators
+	whole    bool // matched only as a whole token
 }
 
-// view is a way of looking at decoded text.
-type view int
-
-const (
-	viewText    view = iota // decoded, ASCII lower-cased
-	viewDigits              // viewText without phone separators
-	viewCompact             // viewText without white space
-)
-
-// newRedactor returns a redactor for the API key and in's secrets.
+// newRedactor returns a redactor for the API key and in's values.
 func newRedactor(apiKey string, in input) redactor {
 	return redactor{apiKey: apiKey, in: in}
 }
 
-// minSecretLen keeps the redactor from rewriting every occurrence of a one-
-// to three-character value; the validated inputs are all longer.
-const minSecretLen = 4
+// Sizes that decide how values are looked for.
+const (
+	minSecretLen   = 4  // shorter values would rewrite too much; the validated inputs are longer
+	minWordLikeLen = 8  // a personal value shorter than this is word-like
+	minPEMLineLen  = 16 // shorter key lines (the "IDAQAB" RSA keys end with) say nothing
+)
 
-// addAnswerSecrets adds the string values of an error envelope's data (a
-// session token an erring server sent anyway) to the secrets.
+// addAnswerSecrets adds an error envelope's data to the secrets when it is a
+// string, the shape of the token a failing server may send anyway. Data of
+// another shape is the server's own and is not looked for.
 func (r *redactor) addAnswerSecrets(data json.RawMessage) {
-	var v any
-	if json.Unmarshal(data, &v) != nil {
-		return
+	var s string
+	if json.Unmarshal(data, &s) == nil {
+		r.extra, r.ready = append(r.extra, s), false
 	}
-	var walk func(any)
-	walk = func(v any) {
-		switch v := v.(type) {
-		case string:
-			r.extra = append(r.extra, v)
-		case []any:
-			for _, x := range v {
-				walk(x)
-			}
-		case map[string]any:
-			for _, x := range v {
-				walk(x)
-			}
-		}
-	}
-	walk(v)
-	r.ready = false
 }
 
 // list returns the patterns to look for.
@@ -93,38 +79,56 @@ func (r *redactor) list() []pattern {
 	if r.ready {
 		return r.patterns
 	}
-	r.ready = true
-	r.patterns = r.patterns[:0]
-	r.add(viewText, r.apiKey)
-	var secrets []string
+	r.ready, r.patterns = true, r.patterns[:0]
+	var in sensitive
 	if r.in != nil {
-		secrets = r.in.secrets()
+		in = r.in.secrets()
 	}
-	for _, s := range append(secrets, r.extra...) {
-		r.add(viewText, s)
-		switch {
-		case isE164(s):
-			for _, form := range phoneForms(s) {
-				r.add(viewDigits, form)
-			}
-		case strings.Contains(s, "-----BEGIN") || len(s) >= 64:
-			body, lines := pemBody(s)
-			r.add(viewCompact, body)
-			for _, line := range lines {
-				if len(line) >= minPEMLineLen {
-					r.add(viewCompact, line) // an echo cut at a line break
-				}
-			}
+	for _, set := range []sensitive{{secrets: append([]string{r.apiKey}, r.extra...)}, in, r.admin} {
+		for _, s := range set.secrets {
+			r.add(s, false)
+		}
+		for _, s := range set.personal {
+			r.add(s, true)
 		}
 	}
 	return r.patterns
 }
 
-// add adds secret s, decoded as text is and seen through view v.
-func (r *redactor) add(v view, s string) {
-	if len(s) >= minSecretLen {
-		r.patterns = append(r.patterns, pattern{needle: viewOf(v, decode(s).text).text, view: v})
+// add adds the forms of value s.
+func (r *redactor) add(s string, personal bool) {
+	if len(s) < minSecretLen {
+		return
 	}
+	r.patterns = append(r.patterns, pattern{needle: read(s, true).text, whole: personal && wordLike(s)})
+	var forms []string
+	switch {
+	case isE164(s):
+		forms = phoneForms(s)
+	case strings.Contains(s, "-----BEGIN") || len(s) >= 64:
+		var body strings.Builder
+		for _, line := range strings.Split(strings.ReplaceAll(s, `\n`, "\n"), "\n") {
+			if line = strings.TrimSpace(line); !strings.HasPrefix(line, "-----") {
+				body.WriteString(line)
+				if len(line) >= minPEMLineLen {
+					forms = append(forms, line) // an echo cut at a line break
+				}
+			}
+		}
+		forms = append(forms, body.String())
+	}
+	for _, form := range forms {
+		if needle := squeeze(read(form, true)).text; needle != "" {
+			r.patterns = append(r.patterns, pattern{needle: needle, squeezed: true})
+		}
+	}
+}
+
+// wordLike reports whether a personal value could be an ordinary word: it is
+// shorter than minWordLikeLen characters, or made of letters and spaces.
+func wordLike(s string) bool {
+	return utf8.RuneCountInString(s) < minWordLikeLen ||
+		strings.IndexFunc(s, func(c rune) bool { return !unicode.IsLetter(c) && c != ' ' }) < 0
 }
 
 // phoneForms are the digit strings an E.164 number is echoed as: all its
@@ -134,8 +138,7 @@ func phoneForms(e164 string) []string {
 	digits := e164[1:]
 	forms := []string{digits}
 	if cc := countryCodeLen(digits); cc < len(digits) {
-		nsn := digits[cc:]
-		forms = append(forms, nsn, "0"+nsn)
+		forms = append(forms, digits[cc:], "0"+digits[cc:])
 	}
 	return forms
 }
@@ -156,72 +159,106 @@ func countryCodeLen(digits string) int {
 	return 3
 }
 
-// minPEMLineLen is the shortest line of a key body looked for on its own:
-// shorter ones (the "IDAQAB" every RSA key ends with) say nothing.
-const minPEMLineLen = 16
+// Bounds on the server text that is redacted.
+const (
+	maxErrorTextBytes = 4 << 10 // of Message and Descriptions, before redaction
+	cutSlack          = 4 << 10 // read past a cut, so that no secret is split by it
+)
 
-// pemBody is a PEM block's base64 body without armour lines or white space,
-// and its lines; for anything else, the value without white space.
-func pemBody(s string) (body string, lines []string) {
-	var b strings.Builder
-	for _, line := range strings.Split(strings.ReplaceAll(s, `\n`, "\n"), "\n") {
-		line = strings.TrimSpace(line)
-		if strings.HasPrefix(line, "-----") {
-			continue
-		}
-		b.WriteString(line)
-		lines = append(lines, line)
+// head returns s's first keep bytes with every value replaced, and how many
+// bytes of s it left out. It reads cutSlack bytes past the cut, so that a
+// value the cut would split is replaced whole.
+func (r *redactor) head(s string, keep int) (string, int) {
+	if keep >= len(s) {
+		keep = len(s)
 	}
-	return b.String(), lines
-}
-
-// string returns s with every form of every secret replaced.
-func (r *redactor) string(s string) string {
-	patterns := r.list()
-	if len(patterns) == 0 || s == "" {
-		return s
+	for keep < len(s) && keep > 0 && !utf8.RuneStart(s[keep]) {
+		keep--
 	}
-	// The text is read decoded and also as it is: "%admin@…" decodes to
-	// 0xAD and "min@…", hiding the literal echo from the decoded reading.
-	var cuts [][2]int // spans of s to replace
-	for _, d := range []decoded{decode(s), literal(s)} {
-		var views [3]*viewed
-		for _, p := range patterns {
-			v := views[p.view]
-			if v == nil {
-				vw := viewOf(p.view, d.text)
-				v, views[p.view] = &vw, &vw
-			}
-			for off := 0; ; {
-				i := strings.Index(v.text[off:], p.needle)
-				if i < 0 {
-					break
-				}
-				i += off
-				first, last := v.index[i], v.index[i+len(p.needle)-1]
-				cuts = append(cuts, [2]int{d.spans[first][0], d.spans[last][1]})
-				off = i + 1
-			}
-		}
+	var cuts [][2]int
+	if patterns := r.list(); len(patterns) > 0 {
+		cuts = find(s[:min(len(s), keep+cutSlack)], patterns)
 	}
-	if len(cuts) == 0 {
-		return s
-	}
-	sort.Slice(cuts, func(i, j int) bool { return cuts[i][0] < cuts[j][0] })
 	var b strings.Builder
 	at := 0
 	for _, c := range cuts {
-		if c[1] <= at {
-			continue // inside the previous cut
-		}
 		if c[0] >= at {
+			if c[0] >= keep {
+				break
+			}
 			b.WriteString(s[at:c[0]])
 			b.WriteString(redacted)
 		} // else it overlaps the previous cut, which it extends
-		at = c[1]
+		at = max(at, c[1])
 	}
-	b.WriteString(s[at:])
-	return b.String()
+	if at < keep {
+		b.WriteString(s[at:keep])
+		at = keep
+	}
+	return b.String(), len(s) - at
+}
+
+// find returns the spans of s that hold a pattern, in order.
+func find(s string, patterns []pattern) [][2]int {
+	var cuts [][2]int
+	for _, decode := range []bool{true, false} {
+		// Read as it is too: "%admin@…" decodes to 0xAD and "min@…".
+		text := read(s, decode)
+		squeezed := squeeze(text)
+		for _, p := range patterns {
+			t := &text
+			if p.squeezed {
+				t = &squeezed
+			}
+			for off := 0; ; off++ {
+				i := strings.Index(t.text[off:], p.needle)
+				if i < 0 {
+					break
+				}
+				off += i
+				if end := off + len(p.needle); !p.whole || wholeToken(t.text, off, end) {
+					cuts = append(cuts, [2]int{t.spans[off][0], t.spans[end-1][1]})
+				}
+			}
+		}
+	}
+	slices.SortFunc(cuts, func(a, b [2]int) int { return a[0] - b[0] })
+	return cuts
+}
+
+// wholeToken reports whether text[i:j] is a whole token. A token is a run of
+// letters and digits, and a '-', '_' or '.' between two of them joins them
+// into one: so "admin" is a token of "admin's" and "user admin.", but not of
+// "Administrator" or the host name "admin-gw-3".
+func wholeToken(text string, i, j int) bool {
+	before, n := utf8.DecodeLastRuneInString(text[:i])
+	if isWordRune(before) || strings.ContainsRune("-_.", before) && isWordRune(lastRune(text[:i-n])) {
+		return false
+	}
+	after, n := utf8.DecodeRuneInString(text[j:])
+	return !isWordRune(after) && !(strings.ContainsRune("-_.", after) && isWordRune(firstRune(text[j+n:])))
+}
+
+func isWordRune(c rune) bool { return unicode.IsLetter(c) || unicode.IsDigit(c) }
+
+func firstRune(s string) rune { c, _ := utf8.DecodeRuneInString(s); return c }
+
+func lastRune(s string) rune { c, _ := utf8.DecodeLastRuneInString(s); return c }
+
+// string returns s with every value replaced.
+func (r *redactor) string(s string) string {
+	out, _ := r.head(s, len(s))
+	return out
+}
+
+// capped returns server text redacted and made one line, its first
+// maxErrorTextBytes kept and a note of how much was cut.
+func (r *redactor) capped(s string) string {
+	out, cut := r.head(s, maxErrorTextBytes)
+	if out = safeText(out); cut > 0 {
+		out += " [" + strconv.Itoa(cut) + " bytes cut]"
+	}
+	return out
 }
 
 // header returns a copy of h with every name and value redacted and made
@@ -229,39 +266,32 @@ func (r *redactor) string(s string) string {
 func (r *redactor) header(h http.Header) http.Header {
 	out := make(http.Header, len(h))
 	for k, vs := range h {
-		k = safeText(r.string(k))
+		k = r.capped(k)
 		for _, v := range vs {
-			out[k] = append(out[k], safeText(r.string(v)))
+			out[k] = append(out[k], r.capped(v))
 		}
 	}
 	return out
 }
 
-// json returns raw with every secret replaced inside its string values and
-// keys (and numbers equal to a secret, such as a phone number echoed without
-// its '+'), keeping it valid JSON. The values are compared decoded, since an
-// echo may be escaped ("\u002B" for '+', as .NET servers write it). Raw JSON
-// that mentions no secret is returned as is.
+// json returns raw with every value replaced inside its strings, keys and
+// numbers (a phone number echoed without its '+'), keeping it valid JSON.
+// Raw JSON that mentions no value is returned as is. Text that is not JSON,
+// or longer than maxErrorTextBytes, becomes a JSON string of the capped
+// text: a cut cannot keep it JSON.
 func (r *redactor) json(raw json.RawMessage) json.RawMessage {
 	d := json.NewDecoder(bytes.NewReader(raw))
 	d.UseNumber()
 	var v any
-	if d.Decode(&v) != nil || d.More() {
-		// Not JSON after all: keep it as a JSON string of the redacted,
-		// one-line text.
-		s := safeText(r.string(string(raw)))
-		out, _ := json.Marshal(s)
+	if len(raw) > maxErrorTextBytes || d.Decode(&v) != nil || d.More() {
+		out, _ := json.Marshal(r.capped(string(raw)))
 		return out
 	}
 	changed := false
-	v = r.value(v, &changed)
-	if !changed {
+	if v = r.value(v, &changed); !changed {
 		return raw
 	}
-	out, err := json.Marshal(v)
-	if err != nil {
-		return json.RawMessage(`"` + redacted + `"`)
-	}
+	out, _ := json.Marshal(v) // strings, numbers, lists and maps always marshal
 	return out
 }
 
@@ -270,21 +300,17 @@ func (r *redactor) value(v any, changed *bool) any {
 	switch v := v.(type) {
 	case string:
 		s := r.string(v)
-		if s != v {
-			*changed = true
-		}
+		*changed = *changed || s != v
 		return s
 	case json.Number:
 		if s := r.string(v.String()); s != v.String() {
 			*changed = true
 			return s
 		}
-		return v
 	case []any:
 		for i := range v {
 			v[i] = r.value(v[i], changed)
 		}
-		return v
 	case map[string]any:
 		out := make(map[string]any, len(v))
 		for k, x := range v {

@@ -99,8 +99,8 @@ func checkContractTypeIDs(field string, ids []int) []FieldError {
 }
 
 // secrets are the input's values Vlens may echo back.
-func (in CreateAuthSessionInput) secrets() []string {
-	return []string{in.PhoneNumber, in.Email, in.UserPublicKey}
+func (in CreateAuthSessionInput) secrets() sensitive {
+	return sensitive{personal: []string{in.PhoneNumber, in.Email, in.UserPublicKey}}
 }
 
 // isE164 reports whether s is '+', a country code that starts with 1 to 9,

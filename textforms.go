@@ -3,174 +3,102 @@ package vlens
 import (
 	"strconv"
 	"strings"
+	"unicode/utf16"
 	"unicode/utf8"
 )
 
-// How the redactor reads text from a server: decoded one level the ways it
-// could have been encoded, and seen through views that skip separators; and
-// how server text is made safe for one log line.
+// How the redactor reads text from a server, and how server text is made
+// safe for one log line.
 
-// decoded is text decoded one level (percent-encoding, HTML character
-// references, JSON and backslash escapes) and ASCII lower-cased, with the
-// span of the original each decoded byte came from.
-type decoded struct {
-	text  []byte
+// reading is text as the redactor reads it, ASCII lower-cased, with the span
+// of the original each of its bytes came from.
+type reading struct {
+	text  string
 	spans [][2]int
 }
 
-func decode(s string) decoded {
-	d := decoded{text: make([]byte, 0, len(s)), spans: make([][2]int, 0, len(s))}
-	for i := 0; i < len(s); {
-		out, n := decodeUnit(s[i:])
-		for _, c := range []byte(out) {
-			d.text = append(d.text, lowerASCII(c))
-			d.spans = append(d.spans, [2]int{i, i + n})
+// read returns s lower-cased and, when decode is set, with one level of
+// percent-encoding and JSON escapes undone. HTML character references are
+// not undone: Vlens answers in JSON, the HTML pages of the proxies in front
+// of it do not echo a request, and .NET's HTML encoder leaves letters,
+// digits, '@', '.', '-' and '_' as they are.
+func read(s string, decode bool) reading {
+	var b strings.Builder
+	b.Grow(len(s))
+	spans := make([][2]int, 0, len(s))
+	for i, n := 0, 1; i < len(s); i += n {
+		out := s[i : i+1]
+		if n = 1; decode {
+			out, n = decodeUnit(s[i:])
 		}
-		i += n
+		for j := 0; j < len(out); j++ {
+			c := out[j]
+			if 'A' <= c && c <= 'Z' {
+				c += 'a' - 'A'
+			}
+			b.WriteByte(c)
+			spans = append(spans, [2]int{i, i + n})
+		}
 	}
-	return d
+	return reading{b.String(), spans}
 }
 
-// literal is s read as it is, ASCII lower-cased, each byte its own span.
-func literal(s string) decoded {
-	d := decoded{text: make([]byte, len(s)), spans: make([][2]int, len(s))}
-	for i := 0; i < len(s); i++ {
-		d.text[i], d.spans[i] = lowerASCII(s[i]), [2]int{i, i + 1}
+// squeeze returns t without the separators a phone number or a key may be
+// broken up with: white space, '-', '.', '(', ')', '+' and '/'.
+func squeeze(t reading) reading {
+	var b strings.Builder
+	b.Grow(len(t.text))
+	spans := make([][2]int, 0, len(t.text))
+	for i := 0; i < len(t.text); i++ {
+		if !strings.ContainsRune(" \t\r\n\v\f-.()+/", rune(t.text[i])) {
+			b.WriteByte(t.text[i])
+			spans = append(spans, t.spans[i])
+		}
 	}
-	return d
+	return reading{b.String(), spans}
 }
 
-// decodeUnit decodes the encoded unit s starts with, returning its bytes and
-// how many bytes of s it took. A byte that starts no known encoding is
+// decodeUnit decodes the percent-encoded byte or JSON escape s starts with,
+// returning its bytes and how many bytes of s it took; any other byte is
 // itself.
 func decodeUnit(s string) (string, int) {
-	switch s[0] {
-	case '%':
-		if len(s) >= 3 && isHex(s[1]) && isHex(s[2]) {
-			v, _ := strconv.ParseUint(s[1:3], 16, 8)
+	if s[0] == '%' && len(s) >= 3 {
+		if v, err := strconv.ParseUint(s[1:3], 16, 8); err == nil {
 			return string([]byte{byte(v)}), 3
 		}
-	case '&':
-		if end := strings.IndexByte(s, ';'); end > 1 && end <= 10 {
-			if r, ok := htmlEntity(s[1:end]); ok {
-				return string(r), end + 1
+	}
+	if s[0] != '\\' || len(s) < 2 {
+		return s[:1], 1
+	}
+	if c := hex4(s[1:]); c >= 0 {
+		// A character outside the BMP is escaped as a surrogate pair.
+		if utf16.IsSurrogate(c) && len(s) >= 12 && s[6] == '\\' {
+			if pair := utf16.DecodeRune(c, hex4(s[7:])); pair != utf8.RuneError {
+				return string(pair), 12
 			}
 		}
-		// A numeric reference without its ';', which browsers (and
-		// html.UnescapeString) read all the same.
-		if len(s) > 2 && s[1] == '#' {
-			end := 2
-			hex := s[2] == 'x' || s[2] == 'X'
-			if hex {
-				end = 3
-			}
-			for end < len(s) && end < 12 && (isHex(s[end]) && hex || '0' <= s[end] && s[end] <= '9') {
-				end++
-			}
-			if r, ok := htmlEntity(s[1:end]); ok && end > 2 {
-				return string(r), end
-			}
-		}
-	case '\\':
-		if len(s) >= 6 && (s[1] == 'u' || s[1] == 'U') && allHex(s[2:6]) {
-			v, _ := strconv.ParseUint(s[2:6], 16, 32)
-			return string(rune(v)), 6
-		}
-		if len(s) >= 4 && s[1] == 'x' && isHex(s[2]) && isHex(s[3]) {
-			v, _ := strconv.ParseUint(s[2:4], 16, 8)
-			return string([]byte{byte(v)}), 4
-		}
-		if len(s) >= 2 {
-			switch s[1] {
-			// An escaped backslash decodes to one, but it takes only its
-			// first byte: the second may start an escape of its own
-			// ("\\u0040" reads either way, and either way is redacted).
-			case '\\':
-				return "\\", 1
-			case '/', '"', '\'':
-				return s[1:2], 2
-			case 'n':
-				return "\n", 2
-			case 'r':
-				return "\r", 2
-			case 't':
-				return "\t", 2
-			}
-		}
+		return string(c), 6
+	}
+	// An escaped backslash decodes to one, but takes only its first byte:
+	// the second may start an escape of its own ("\\u0040" reads either
+	// way, and either way is redacted).
+	if i := strings.IndexByte(`\"/bfnrt`, s[1]); i >= 0 {
+		return "\\\"/\b\f\n\r\t"[i : i+1], min(i, 1) + 1
 	}
 	return s[:1], 1
 }
 
-// htmlEntity decodes an HTML character reference's name ("#64", "#x40",
-// "commat").
-func htmlEntity(name string) (rune, bool) {
-	if strings.HasPrefix(name, "#x") || strings.HasPrefix(name, "#X") {
-		v, err := strconv.ParseUint(name[2:], 16, 32)
-		return rune(v), err == nil && v <= utf8.MaxRune
+// hex4 is the rune s's leading "uXXXX" escapes, or -1.
+func hex4(s string) rune {
+	if len(s) < 5 || s[0] != 'u' && s[0] != 'U' {
+		return -1
 	}
-	if strings.HasPrefix(name, "#") {
-		v, err := strconv.ParseUint(name[1:], 10, 32)
-		return rune(v), err == nil && v <= utf8.MaxRune
+	v, err := strconv.ParseUint(s[1:5], 16, 16)
+	if err != nil {
+		return -1
 	}
-	r, ok := map[string]rune{
-		"amp": '&', "lt": '<', "gt": '>', "quot": '"', "apos": '\'', "commat": '@', "plus": '+',
-		"period": '.', "lpar": '(', "rpar": ')', "hyphen": '-', "dash": '-', "nbsp": ' ', "sol": '/',
-		"lowbar": '_', "equals": '=', "num": '#', "excl": '!', "colon": ':', "comma": ',',
-	}[strings.ToLower(name)]
-	return r, ok
+	return rune(v)
 }
-
-func isHex(c byte) bool {
-	return '0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F'
-}
-
-func allHex(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if !isHex(s[i]) {
-			return false
-		}
-	}
-	return true
-}
-
-func lowerASCII(c byte) byte {
-	if 'A' <= c && c <= 'Z' {
-		return c + 'a' - 'A'
-	}
-	return c
-}
-
-// viewed is one view of decoded text, with the index into the decoded text
-// of each of its bytes.
-type viewed struct {
-	text  string
-	index []int
-}
-
-// viewOf returns view v of decoded text, skipping the bytes the view
-// ignores.
-func viewOf(v view, text []byte) viewed {
-	out := make([]byte, 0, len(text))
-	index := make([]int, 0, len(text))
-	for i, c := range text {
-		if v == viewDigits && isPhoneSeparator(c) || v == viewCompact && isSpace(c) {
-			continue
-		}
-		out = append(out, c)
-		index = append(index, i)
-	}
-	return viewed{text: string(out), index: index}
-}
-
-func isPhoneSeparator(c byte) bool {
-	switch c {
-	case ' ', '\t', '\r', '\n', '\v', '\f', '-', '.', '(', ')', '+', '/':
-		return true
-	}
-	return false
-}
-
-func isSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\r' || c == '\n' }
 
 // safeText makes text from a server safe to put in one log line: invalid
 // UTF-8 becomes U+FFFD, and control characters (C0, DEL, C1), line and
@@ -178,23 +106,13 @@ func isSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\r' || c == '\
 // escapes, so that a server can neither break a log line in two nor make it
 // read differently from what it holds.
 func safeText(s string) string {
-	clean := true
-	for _, r := range s {
-		if r == utf8.RuneError || unsafeRune(r) {
-			clean = false
-			break
-		}
-	}
-	if clean {
+	if utf8.ValidString(s) && strings.IndexFunc(s, unsafeRune) < 0 {
 		return s
 	}
 	var b strings.Builder
 	for _, r := range strings.ToValidUTF8(s, "\uFFFD") {
 		if unsafeRune(r) {
-			b.WriteString(`\u`)
-			h := strconv.FormatUint(uint64(r), 16)
-			b.WriteString(strings.Repeat("0", 4-len(h)))
-			b.WriteString(h)
+			b.WriteString(`\u` + strconv.FormatUint(0x10000+uint64(r), 16)[1:])
 			continue
 		}
 		b.WriteRune(r)
