@@ -123,34 +123,59 @@
 // # Secrets
 //
 // The API key, session tokens, the user's phone number, email and public
-// key, the admin password and tokens, and pre-filled form values never appear in a log line, an error string, or the fmt or slog output
-// of the package's types (printing and logging methods are nil-safe: logging
-// a nil *AuthSession on a failure path writes <nil>). The client logs nothing
+// key, the admin user name, password and tokens, and pre-filled form values
+// never appear in a log line, an error string, or the fmt or slog output of
+// the package's types (printing and logging methods are nil-safe: logging a
+// nil *AuthSession on a failure path writes <nil>). The client logs nothing
 // unless given WithLogger, and its log records carry no text from the server.
 //
 // Whatever the server sends back is redacted before it reaches an error:
 // APIError's Message, Descriptions (kept valid JSON), FieldErrors and Header
 // (names and values), excerpts of bodies that are not JSON, and the text of
-// transport errors (which quote a server's bytes). Each secret is looked for
-// in the forms servers echo it: after undoing percent-encoding, HTML character
-// references, JSON and backslash escapes and letter case; the phone number
-// also with any spaces, dashes, dots or parentheses between its digits, with
-// its country code written any way, and as its national number with and
-// without a trunk 0; the public key also as its base64 body without armour
-// or line breaks, and line by line. A token in an error answer's data is
-// redacted too. Server text is also made one line: control characters, line
-// separators and bidirectional overrides are written as \u escapes and
-// invalid UTF-8 is replaced, so a server cannot forge log lines.
+// transport errors (which quote a server's bytes). The caller's values come
+// in two kinds:
+//   - Secrets (the API key, session and admin tokens, the refresh token, the
+//     password, and a token an error answer carries as its data when that
+//     data is a string) are removed wherever they appear, even inside a
+//     word.
+//   - Personal values (the phone number, email, public key, admin user name
+//     and form values) are removed where they appear too, but one that is
+//     word-like (shorter than 8 characters, or only letters and spaces) is
+//     removed only where it stands as a whole token. A token is a run of
+//     letters and digits; a '-', '_' or '.' between two of them joins them
+//     into one. With the user name "admin", "the admin API" loses "admin",
+//     while "Administrator" and the host name "admin-gw-3" stay; with the
+//     form value "Male", "must be Male or Female" keeps "Female".
+//
+// Each value is looked for in the forms servers echo it in: in any letter
+// case, with one level of percent-encoding or JSON escapes undone (a
+// character outside the BMP escaped as a surrogate pair included); the
+// phone number also with any spaces, dashes, dots, slashes or parentheses
+// between its digits, with its country code written any way, and as its
+// national number with and without a trunk 0; the public key also as its
+// base64 body without armour or line breaks, and line by line. Server text
+// is also made one line: control characters, line separators and
+// bidirectional overrides are written as \u escapes and invalid UTF-8 is
+// replaced, so a server cannot forge log lines.
+//
+// Error text is bounded before it is redacted: Message and Descriptions
+// keep their first 4 KiB with a note of how many bytes were cut (a value the
+// cut would split is removed whole), and an excerpt of a body that is not
+// JSON keeps 512 bytes.
 //
 // Where the promise stops: values shorter than 4 characters are not looked
-// for; an echo encoded twice over, or only a fragment of a secret (other than
-// a whole line of the key), is not recognised; errors.As reaching the
-// original transport error (a *url.Error, say) gets that error's own,
-// unredacted text; net/http itself writes bytes that arrive unsolicited on an
-// idle connection to the process-wide log package, which the SDK cannot
-// intercept; and fmt does not call Format on a value held in an unexported
-// field of the caller's own struct, so printing such a struct shows the
-// input's fields as they are.
+// for; an echo encoded twice over ("%2540" for "@"), written with HTML
+// character references (Vlens answers in JSON, and the proxies in front of
+// it do not echo a request), or only a fragment of a value (other than a
+// whole line of the key), is not recognised; a word-like personal value
+// glued to other letters or digits is left, since it is then another word;
+// the data of an error answer that is not a string is not taken for a
+// secret; errors.As reaching the original transport error (a *url.Error,
+// say) gets that error's own, unredacted text; net/http itself writes bytes
+// that arrive unsolicited on an idle connection to the process-wide log
+// package, which the SDK cannot intercept; and fmt does not call Format on a
+// value held in an unexported field of the caller's own struct, so printing
+// such a struct shows the input's fields as they are.
 //
 // # Testing code that uses the client
 //

@@ -39,8 +39,9 @@ var (
 // out on 429 or 5xx (the last answer is described). Use errors.As to read it
 // and errors.Is with the sentinels to branch on its kind.
 //
-// Message and Descriptions come from Vlens; any echo of the request's phone
-// number, email, public key or API key in them is replaced with "[redacted]".
+// Message, Descriptions and Header come from Vlens, redacted: any echo of
+// the caller's secrets and personal values in them is replaced with
+// "[redacted]" (see "Secrets" in the package documentation).
 type APIError struct {
 	// Operation names the call that failed ("create auth session"); it
 	// also begins Error().
@@ -49,13 +50,18 @@ type APIError struct {
 	StatusCode int
 	// Code is the envelope's error_code, or 0 when there was none.
 	Code int
-	// Message is the envelope's error_message; for an answer that is not an
-	// envelope, at most 512 bytes of its body (never for a 2xx, whose body
-	// may hold a token) or a description of the problem.
+	// Message is the envelope's error_message, its first 4 KiB kept and
+	// a note of how many bytes were cut (" [1044480 bytes cut]"); for an
+	// answer that is not an envelope, at most 512 bytes of its body (never
+	// for a 2xx, whose body may hold a token) or a description of the
+	// problem.
 	Message string
 	// Descriptions is the envelope's error_descriptions as raw JSON (often
 	// field-level validation details; Vlens does not document its shape), or
-	// nil. FieldErrors decodes the common shapes.
+	// nil. FieldErrors decodes the common shapes. It is always valid JSON:
+	// over 4 KiB, or when a replacement would break its syntax (a phone
+	// number echoed as a JSON number), it is a JSON string of its text, cut
+	// like Message.
 	Descriptions json.RawMessage
 	// RetryAfter is the wait the server asked for in Retry-After, in full,
 	// even when the client declined to wait that long; 0 when absent.

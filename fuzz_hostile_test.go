@@ -178,6 +178,8 @@ func FuzzHostileAnswer(f *testing.F) {
 	// The same on the other endpoints: which/16 picks the endpoint.
 	f.Add(uint8(inMessage), uint8(3), uint8(16+3), "bad token ", "", uint16(401))      // invitation: the bearer token
 	f.Add(uint8(inDescriptions), uint8(4), uint8(16+4), "", "", uint16(422))           // invitation: a pre-filled value
+	f.Add(uint8(inBody), uint8(5), uint8(16+5), "<p>", "</p>", uint16(500))            // invitation: a value with a surrogate pair
+	f.Add(uint8(inMessage), uint8(0), uint8(16+4), "Mr. ", "'s name", uint16(422))     // invitation: a word-like value as a token
 	f.Add(uint8(inBody), uint8(0), uint8(16+2), "<p>", "</p>", uint16(502))            // invitation: the phone
 	f.Add(uint8(inMessage), uint8(1), uint8(32+2), "wrong password ", "", uint16(401)) // login: the password
 	f.Add(uint8(inHeaderLine), uint8(0), uint8(32+1), "User ", "", uint16(200))        // login: the user                                              // a header echoing the key

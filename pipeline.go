@@ -214,7 +214,7 @@ func (cl *call) failure(err error, r *redactor) error {
 		return fmt.Errorf("vlens: %s: %w", cl.op.name, limitErr)
 	}
 	return fmt.Errorf("vlens: %s: %d attempt(s) failed: %w", cl.op.name, cl.attempts,
-		&redactedError{err: err, text: safeText(r.string(err.Error()))})
+		&redactedError{err: err, text: r.capped(err.Error())})
 }
 
 // redactedError is a transport failure as the caller sees it: Error() is the

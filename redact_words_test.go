@@ -83,6 +83,8 @@ func TestSurrogatePairEscapesAreRead(t *testing.T) {
 		"escaped twice in a message": reply(401, `{"error_code":1,"error_message":"bad password p\\u00e4ss-\\ud83d\\ude00-9x"}`),
 		"in a body that is not JSON": reply(500, `{"error": "bad password p\u00e4ss-\ud83d\uDE00-9x" oops`),
 		"raw in a message":           reply(401, `{"error_code":1,"error_message":"bad password p\u00e4ss-\ud83d\ude00-9x"}`),
+		"escaped twice in descriptions": reply(422, `{"error_code":1,"error_message":"bad password",`+
+			`"error_descriptions":{"password":["bad password p\\u00e4ss-\\ud83d\\ude00-9x"]}}`),
 	} {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
@@ -90,7 +92,7 @@ func TestSurrogatePairEscapesAreRead(t *testing.T) {
 			mt.RegisterResponder(http.MethodPost, DefaultBaseURL+loginPath, answer)
 			_, err := c.Login(context.Background(), AdminCredentials{TenancyName: "acme", UserNameOrEmailAddress: "admin", Password: password})
 			apiErr := requireAPIError(t, err)
-			assert.Contains(t, apiErr.Message, "bad password [redacted]")
+			assert.Contains(t, apiErr.Message+string(apiErr.Descriptions), "bad password [redacted]")
 			assertNoLeakOf(t, everythingPrinted(t, err), []string{password}, nil)
 		})
 	}

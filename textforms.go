@@ -17,87 +17,68 @@ type reading struct {
 	spans [][2]int
 }
 
-// read returns s lower-cased and, when decode is set, with one level of
-// percent-encoding and JSON escapes undone. HTML character references are
-// not undone: Vlens answers in JSON, the HTML pages of the proxies in front
-// of it do not echo a request, and .NET's HTML encoder leaves letters,
-// digits, '@', '.', '-' and '_' as they are.
-func read(s string, decode bool) reading {
+// read returns s lower-cased; when decode is set, with one level of
+// percent-encoding and JSON escapes undone; when squeeze is set, without the
+// separators a phone number or a key may be broken up with. HTML character
+// references are not undone: Vlens answers in JSON, the HTML pages of the
+// proxies in front of it do not echo a request, and .NET's HTML encoder
+// leaves letters, digits, '@', '.', '-' and '_' as they are.
+func read(s string, decode, squeeze bool) reading {
 	var b strings.Builder
 	b.Grow(len(s))
 	spans := make([][2]int, 0, len(s))
 	for i, n := 0, 1; i < len(s); i += n {
 		out := s[i : i+1]
-		if n = 1; decode {
+		if decode {
 			out, n = decodeUnit(s[i:])
 		}
-		for j := 0; j < len(out); j++ {
-			c := out[j]
-			if 'A' <= c && c <= 'Z' {
-				c += 'a' - 'A'
+		for _, c := range []byte(out) {
+			if !squeeze || !strings.ContainsRune(" \t\r\n\v\f-.()+/", rune(c)) {
+				if 'A' <= c && c <= 'Z' {
+					c += 'a' - 'A'
+				}
+				b.WriteByte(c)
+				spans = append(spans, [2]int{i, i + n})
 			}
-			b.WriteByte(c)
-			spans = append(spans, [2]int{i, i + n})
 		}
 	}
 	return reading{b.String(), spans}
 }
 
-// squeeze returns t without the separators a phone number or a key may be
-// broken up with: white space, '-', '.', '(', ')', '+' and '/'.
-func squeeze(t reading) reading {
-	var b strings.Builder
-	b.Grow(len(t.text))
-	spans := make([][2]int, 0, len(t.text))
-	for i := 0; i < len(t.text); i++ {
-		if !strings.ContainsRune(" \t\r\n\v\f-.()+/", rune(t.text[i])) {
-			b.WriteByte(t.text[i])
-			spans = append(spans, t.spans[i])
-		}
-	}
-	return reading{b.String(), spans}
-}
-
-// decodeUnit decodes the percent-encoded byte or JSON escape s starts with,
-// returning its bytes and how many bytes of s it took; any other byte is
-// itself.
+// decodeUnit decodes the escape s starts with, a percent-encoded byte or a
+// JSON escape (a surrogate pair as one character), returning its bytes and
+// how many bytes of s it took. Any other byte is itself.
 func decodeUnit(s string) (string, int) {
-	if s[0] == '%' && len(s) >= 3 {
-		if v, err := strconv.ParseUint(s[1:3], 16, 8); err == nil {
-			return string([]byte{byte(v)}), 3
+	hex := func(i, n int) rune { // s[i:i+n] in hex, or -1
+		v, err := strconv.ParseUint(s[min(i, len(s)):min(i+n, len(s))], 16, 32)
+		if err != nil || i+n > len(s) {
+			return -1
 		}
+		return rune(v)
 	}
-	if s[0] != '\\' || len(s) < 2 {
-		return s[:1], 1
-	}
-	if c := hex4(s[1:]); c >= 0 {
-		// A character outside the BMP is escaped as a surrogate pair.
-		if utf16.IsSurrogate(c) && len(s) >= 12 && s[6] == '\\' {
-			if pair := utf16.DecodeRune(c, hex4(s[7:])); pair != utf8.RuneError {
-				return string(pair), 12
-			}
+	switch {
+	case s[0] == '%' && hex(1, 2) >= 0:
+		return string([]byte{byte(hex(1, 2))}), 3
+	case s[0] != '\\' || len(s) < 2:
+	case s[1] == '\\':
+		// An escaped backslash is read as nothing, and only its first byte
+		// is taken: the second starts the escape of a value escaped twice
+		// over ("\\u0040" in JSON for a '@' the server escaped itself).
+		return "", 1
+	case (s[1] == 'u' || s[1] == 'U') && hex(2, 4) >= 0:
+		j := 6 // where the pair's second half starts, escaped again as the first was
+		if strings.HasPrefix(s[j:], `\\`) {
+			j++
 		}
-		return string(c), 6
-	}
-	// An escaped backslash decodes to one, but takes only its first byte:
-	// the second may start an escape of its own ("\\u0040" reads either
-	// way, and either way is redacted).
-	if i := strings.IndexByte(`\"/bfnrt`, s[1]); i >= 0 {
-		return "\\\"/\b\f\n\r\t"[i : i+1], min(i, 1) + 1
+		if c := utf16.DecodeRune(hex(2, 4), hex(j+2, 4)); c != utf8.RuneError && s[j] == '\\' {
+			return string(c), j + 6
+		}
+		return string(hex(2, 4)), 6
+	case strings.IndexByte(`"/bfnrt`, s[1]) >= 0:
+		i := strings.IndexByte(`"/bfnrt`, s[1])
+		return "\"/\b\f\n\r\t"[i : i+1], 2
 	}
 	return s[:1], 1
-}
-
-// hex4 is the rune s's leading "uXXXX" escapes, or -1.
-func hex4(s string) rune {
-	if len(s) < 5 || s[0] != 'u' && s[0] != 'U' {
-		return -1
-	}
-	v, err := strconv.ParseUint(s[1:5], 16, 16)
-	if err != nil {
-		return -1
-	}
-	return rune(v)
 }
 
 // safeText makes text from a server safe to put in one log line: invalid
@@ -113,9 +94,9 @@ func safeText(s string) string {
 	for _, r := range strings.ToValidUTF8(s, "\uFFFD") {
 		if unsafeRune(r) {
 			b.WriteString(`\u` + strconv.FormatUint(0x10000+uint64(r), 16)[1:])
-			continue
+		} else {
+			b.WriteRune(r)
 		}
-		b.WriteRune(r)
 	}
 	return b.String()
 }
