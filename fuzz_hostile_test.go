@@ -162,7 +162,7 @@ func hostileAnswer(place uint8, status int, payload string) []byte {
 func FuzzHostileAnswer(f *testing.F) {
 	// One seed for each case the hostile-text issue names.
 	f.Add(uint8(inMessage), uint8(3), uint8(1), "no user ", "", uint16(422))                                         // email URL-encoded
-	f.Add(uint8(inBody), uint8(5), uint8(1), "<p>bad ", "</p>", uint16(502))                                         // email as an HTML entity in a proxy page
+	f.Add(uint8(inBody), uint8(5), uint8(1), "<p>bad ", "</p>", uint16(502))                                         // email JSON-escaped in a proxy page
 	f.Add(uint8(inBody), uint8(6), uint8(1), `{"e":"`, `" oops`, uint16(500))                                        // email JSON-escaped in a body that is not JSON
 	f.Add(uint8(inMessage), uint8(7), uint8(2), "phone ", "", uint16(422))                                           // +20 123 456 7890
 	f.Add(uint8(inMessage), uint8(9), uint8(2), "phone ", "", uint16(422))                                           // (+20) 123-456-7890
@@ -175,14 +175,15 @@ func FuzzHostileAnswer(f *testing.F) {
 	f.Add(uint8(inMessage), uint8(0), uint8(0), "denied\r\nlevel=INFO msg=ok\x1b[2J", "\u202e\x00\xff", uint16(403)) // forged log lines
 	f.Add(uint8(inBody), uint8(1), uint8(1), "\r\n<h1>", "\u2028\x85</h1>", uint16(502))                             // control characters in a proxy page
 	f.Add(uint8(inHeader), uint8(2), uint8(0), "key=", "", uint16(503))
-	// The same on the other endpoints: which/16 picks the endpoint.
-	f.Add(uint8(inMessage), uint8(3), uint8(16+3), "bad token ", "", uint16(401))      // invitation: the bearer token
-	f.Add(uint8(inDescriptions), uint8(4), uint8(16+4), "", "", uint16(422))           // invitation: a pre-filled value
-	f.Add(uint8(inBody), uint8(5), uint8(16+5), "<p>", "</p>", uint16(500))            // invitation: a value with a surrogate pair
-	f.Add(uint8(inMessage), uint8(0), uint8(16+4), "Mr. ", "'s name", uint16(422))     // invitation: a word-like value as a token
-	f.Add(uint8(inBody), uint8(0), uint8(16+2), "<p>", "</p>", uint16(502))            // invitation: the phone
-	f.Add(uint8(inMessage), uint8(1), uint8(32+2), "wrong password ", "", uint16(401)) // login: the password
-	f.Add(uint8(inHeaderLine), uint8(0), uint8(32+1), "User ", "", uint16(200))        // login: the user                                              // a header echoing the key
+	// The same on the other endpoints: which/16 picks the endpoint, and
+	// which modulo the endpoint's number of secrets the secret.
+	f.Add(uint8(inMessage), uint8(3), uint8(16+5), "bad token ", "", uint16(401))      // invitation: the bearer token
+	f.Add(uint8(inDescriptions), uint8(4), uint8(16+0), "", "", uint16(422))           // invitation: a pre-filled value
+	f.Add(uint8(inBody), uint8(5), uint8(16+1), "<p>", "</p>", uint16(500))            // invitation: a value with a surrogate pair
+	f.Add(uint8(inMessage), uint8(0), uint8(16+0), "Mr. ", "'s name", uint16(422))     // invitation: a word-like value as a token
+	f.Add(uint8(inBody), uint8(0), uint8(16+4), "<p>", "</p>", uint16(502))            // invitation: the phone
+	f.Add(uint8(inMessage), uint8(1), uint8(32+0), "wrong password ", "", uint16(401)) // login: the password
+	f.Add(uint8(inHeaderLine), uint8(0), uint8(32+2), "User ", "", uint16(200))        // login: the user
 
 	var mu sync.Mutex
 	var answer []byte
