@@ -204,7 +204,7 @@ type controlRequest struct {
 
 // endpointNames names the endpoints for the listing.
 var endpointNames = map[string]string{
-	EndpointPath:         "CreateAuthSession",
+	CreateAuthSessionPath:         "CreateAuthSession",
 	CreateInvitationPath: "CreateInvitation",
 	LoginPath:            "Login",
 	RefreshTokenPath:     "RefreshToken",

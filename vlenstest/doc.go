@@ -15,7 +15,7 @@
 //
 // # Endpoints
 //
-//	POST EndpointPath          CreateAuthSession: data is a session token
+//	POST CreateAuthSessionPath          CreateAuthSession: data is a session token
 //	POST CreateInvitationPath  also needs Authorization: Bearer <access token>;
 //	                           the body is {"SessionInput": {...}}; data is a session token
 //	POST LoginPath             also needs the TenancyName header; the body is a
@@ -25,7 +25,7 @@
 //	                           encryptedAccessToken, expireInSeconds, refreshToken,
 //	                           newRefreshToken}
 //
-// The server accepts one admin login, DefaultAdminCredentials unless
+// The server accepts one admin login, DefaultAdminCredentials() unless
 // WithAdminCredentials says otherwise, and Server.Client logs in with it, so
 // CreateInvitation works out of the box. Every login issues a new access
 // token (AccessTokenPrefix) and refresh token (RefreshTokenPrefix). A

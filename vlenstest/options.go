@@ -33,7 +33,7 @@ type config struct {
 func defaultConfig() config {
 	return config{
 		apiKey:     TestAPIKey,
-		admin:      DefaultAdminCredentials,
+		admin:      DefaultAdminCredentials(),
 		accessTTL:  DefaultAccessTokenTTL,
 		refreshTTL: DefaultRefreshTokenTTL,
 		tokenFunc:  randomToken,
@@ -49,15 +49,17 @@ func WithAPIKey(key string) ServerOption {
 	return func(c *config) { c.apiKey = key }
 }
 
-// DefaultAdminCredentials is the admin login a Server accepts unless
+// DefaultAdminCredentials returns the admin login a Server accepts unless
 // WithAdminCredentials says otherwise, and the one Server.Client logs in
 // with. Like TestAPIKey, it is fixed and public and only ever opens a fake.
-// Read it, never assign to it: servers in parallel tests read it too; give
-// a server other credentials with WithAdminCredentials.
-var DefaultAdminCredentials = vlens.AdminCredentials{
-	TenancyName:            "vlenstest",
-	UserNameOrEmailAddress: "admin@vlenstest.example",
-	Password:               "vlenstest-password",
+// It is a function, returning a new copy each time, so that no test can
+// change what the servers of other tests accept.
+func DefaultAdminCredentials() vlens.AdminCredentials {
+	return vlens.AdminCredentials{
+		TenancyName:            "vlenstest",
+		UserNameOrEmailAddress: "admin@vlenstest.example",
+		Password:               "vlenstest-password",
+	}
 }
 
 // Default lifetimes of the admin tokens a Server issues, as Vlens documents
@@ -68,7 +70,7 @@ const (
 )
 
 // WithAdminCredentials sets the only admin login the server accepts
-// (default DefaultAdminCredentials): Login must carry creds.TenancyName in
+// (default DefaultAdminCredentials()): Login must carry creds.TenancyName in
 // its TenancyName header and all three fields, compared exactly, in its
 // body. Server.Client logs in with them. It panics on credentials that
 // creds.Validate refuses, since no vlens client could send them.

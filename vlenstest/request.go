@@ -10,7 +10,7 @@ import (
 )
 
 // Request is one request the server received, as Server.Requests lists it.
-// Path tells which endpoint it was for: compare it with EndpointPath,
+// Path tells which endpoint it was for: compare it with CreateAuthSessionPath,
 // CreateInvitationPath, LoginPath and RefreshTokenPath, which the SDK sends
 // exactly.
 //
@@ -26,12 +26,12 @@ type Request struct {
 	// Authorization (the admin bearer token) and Cookie replaced by
 	// "[redacted]".
 	Header http.Header
-	// Input is a CreateAuthSession request's body decoded as far as it
-	// decodes; the zero value when it is not a JSON object, and for the
-	// other endpoints.
-	Input vlens.CreateAuthSessionInput
-	// Invitation is a CreateInvitation request's body (its SessionInput)
-	// decoded as far as it decodes; nil for the other endpoints.
+	// Input and Invitation are the decoded body of a CreateAuthSession
+	// request and of a CreateInvitation request (its SessionInput). Each is
+	// nil unless the request was for its endpoint and its body decoded as
+	// that endpoint's JSON object; a body that decoded but breaks the
+	// input's rules (HTTP 422) is kept. At most one of them is set.
+	Input      *vlens.CreateAuthSessionInput
 	Invitation *vlens.CreateInvitationInput
 	// Time is when the request arrived.
 	Time time.Time
@@ -51,12 +51,16 @@ func (r Request) Format(f fmt.State, _ rune) {
 	if r.Fault != nil {
 		fault = r.Fault.String()
 	}
-	invitation := "<nil>"
-	if r.Invitation != nil {
-		invitation = fmt.Sprint(*r.Invitation) // its Format redacts
+	// The inputs' own Format methods redact.
+	input, invitation := "<nil>", "<nil>"
+	if r.Input != nil {
+		input = fmt.Sprint(*r.Input)
 	}
-	fmt.Fprintf(f, "vlenstest.Request{Method:%s, Path:%q, Status:%d, ErrorCode:%d, Fault:%s, Input:%v, Invitation:%s, Time:%s}",
-		r.Method, r.Path, r.Status, r.ErrorCode, fault, r.Input, invitation, r.Time.Format(time.RFC3339Nano))
+	if r.Invitation != nil {
+		invitation = fmt.Sprint(*r.Invitation)
+	}
+	fmt.Fprintf(f, "vlenstest.Request{Method:%s, Path:%q, Status:%d, ErrorCode:%d, Fault:%s, Input:%s, Invitation:%s, Time:%s}",
+		r.Method, r.Path, r.Status, r.ErrorCode, fault, input, invitation, r.Time.Format(time.RFC3339Nano))
 }
 
 // redactedHeaders are the request headers whose values Request never keeps.
@@ -84,7 +88,7 @@ func (r *Request) clone() Request {
 		f := *r.Fault
 		c.Fault = &f
 	}
-	c.Input.SessionPermissions = clonePermissions(r.Input.SessionPermissions)
+	c.Input = cloneInput(r.Input)
 	c.Invitation = cloneInvitation(r.Invitation)
 	return c
 }
@@ -96,6 +100,15 @@ func clonePermissions(p *vlens.SessionPermissions) *vlens.SessionPermissions {
 	cp := *p
 	cp.AllowedContractTypeIDs = append([]int(nil), p.AllowedContractTypeIDs...)
 	return &cp
+}
+
+func cloneInput(in *vlens.CreateAuthSessionInput) *vlens.CreateAuthSessionInput {
+	if in == nil {
+		return nil
+	}
+	c := *in
+	c.SessionPermissions = clonePermissions(in.SessionPermissions)
+	return &c
 }
 
 func cloneInvitation(in *vlens.CreateInvitationInput) *vlens.CreateInvitationInput {

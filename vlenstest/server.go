@@ -25,17 +25,22 @@ import (
 )
 
 // The paths the fake serves, each matched case-insensitively and with or
-// without a trailing slash. EndpointPath, CreateAuthSession's, keeps the name
-// it had when it was the only one.
+// without a trailing slash.
 const (
-	EndpointPath         = "/api/IdentityUserSession/CreateAuthSession"
-	CreateInvitationPath = "/api/IdentityUserSession/CreateInvitation"
-	LoginPath            = "/api/credentials/Login"
-	RefreshTokenPath     = "/api/credentials/RefreshToken"
+	CreateAuthSessionPath = "/api/IdentityUserSession/CreateAuthSession"
+	CreateInvitationPath  = "/api/IdentityUserSession/CreateInvitation"
+	LoginPath             = "/api/credentials/Login"
+	RefreshTokenPath      = "/api/credentials/RefreshToken"
 )
 
+// EndpointPath is CreateAuthSessionPath's name from when it was the only
+// endpoint.
+//
+// Deprecated: use CreateAuthSessionPath.
+const EndpointPath = CreateAuthSessionPath
+
 // paths lists the paths the fake serves.
-var paths = []string{EndpointPath, CreateInvitationPath, LoginPath, RefreshTokenPath}
+var paths = []string{CreateAuthSessionPath, CreateInvitationPath, LoginPath, RefreshTokenPath}
 
 // MaxRequestBytes is the largest request body the fake reads; a larger one
 // is answered with HTTP 413 and ErrorCodeRequestTooLarge.
@@ -350,7 +355,7 @@ func (s *Server) answer(w http.ResponseWriter, r *http.Request, rec *Request, in
 		return
 	}
 	switch in.path {
-	case EndpointPath:
+	case CreateAuthSessionPath:
 		s.issueSession(w, rec, in.session)
 	case CreateInvitationPath:
 		s.issueSession(w, rec, vlens.CreateAuthSessionInput{PhoneNumber: in.invitation.PhoneNumber,

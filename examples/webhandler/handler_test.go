@@ -98,6 +98,7 @@ func TestSessionHandler(t *testing.T) {
 			if tt.status == 200 {
 				assert.Equal(t, map[string]string{"token": "session-token"}, body)
 				in := srv.Requests()[0].Input
+				require.NotNil(t, in)
 				assert.Equal(t, ann.Phone, in.PhoneNumber, "the user comes from our records")
 				assert.Equal(t, []int{414}, in.SessionPermissions.AllowedContractTypeIDs)
 				return

@@ -5,7 +5,7 @@
 //	vlens-fake -addr 127.0.0.1:8080
 //
 // It prints the base URL, the API key and the admin login the fake accepts
-// (vlenstest.DefaultAdminCredentials, for CreateInvitation), with curl
+// (vlenstest.DefaultAdminCredentials(), for CreateInvitation), with curl
 // commands to try CreateAuthSession and the invitation flow, and logs one
 // line per request (never headers, bodies or tokens). Point a backend at
 // it with VLENS_BASE_URL and VLENS_API_KEY, or vlens.WithBaseURL.
@@ -264,7 +264,7 @@ func printBanner(w io.Writer, srv *vlenstest.Server, base string, control bool) 
 	session := map[string]string{"phoneNumber": "+201234567890"}
 	invitation := map[string]any{"SessionInput": session}
 	login := post(vlenstest.LoginPath, []string{shellQuote("TenancyName: " + admin.TenancyName)}, admin)
-	fmt.Fprintf(w, "\nA session token (CreateAuthSession):\n  %s\n", post(vlenstest.EndpointPath, nil, session))
+	fmt.Fprintf(w, "\nA session token (CreateAuthSession):\n  %s\n", post(vlenstest.CreateAuthSessionPath, nil, session))
 	fmt.Fprintf(w, "An invitation: log in, then send the login answer's data.accessToken as the bearer token:\n  %s\n  %s\n",
 		login, post(vlenstest.CreateInvitationPath, []string{shellQuote("Authorization: Bearer <accessToken from the login answer>")}, invitation))
 	fmt.Fprintf(w, "or both at once in a POSIX shell:\n  TOKEN=$(%s | sed -n %s) && %s\n",
