@@ -204,10 +204,10 @@ type controlRequest struct {
 
 // endpointNames names the endpoints for the listing.
 var endpointNames = map[string]string{
-	CreateAuthSessionPath:         "CreateAuthSession",
-	CreateInvitationPath: "CreateInvitation",
-	LoginPath:            "Login",
-	RefreshTokenPath:     "RefreshToken",
+	CreateAuthSessionPath: "CreateAuthSession",
+	CreateInvitationPath:  "CreateInvitation",
+	LoginPath:             "Login",
+	RefreshTokenPath:      "RefreshToken",
 }
 
 // serveControl answers a request under ControlPrefix.
