@@ -28,6 +28,8 @@ type config struct {
 	latency    time.Duration
 	logger     *slog.Logger
 	control    bool
+	// controlHosts are WithControlEndpoint's extra host names.
+	controlHosts []string
 }
 
 func defaultConfig() config {

@@ -9,6 +9,12 @@ import (
 	"github.com/vlens-go/vlens"
 )
 
+// MaxRecordedRequests is the most requests a Server keeps for Requests and
+// the control endpoint's listing. Beyond it the oldest are dropped, and
+// counted by DroppedRequests, so that a long-running fake keeps a bounded
+// log of the recent past.
+const MaxRecordedRequests = 10000
+
 // Request is one request the server received, as Server.Requests lists it.
 // Path tells which endpoint it was for: compare it with CreateAuthSessionPath,
 // CreateInvitationPath, LoginPath and RefreshTokenPath, which the SDK sends
@@ -61,6 +67,39 @@ func (r Request) Format(f fmt.State, _ rune) {
 	}
 	fmt.Fprintf(f, "vlenstest.Request{Method:%s, Path:%q, Status:%d, ErrorCode:%d, Fault:%s, Input:%s, Invitation:%s, Time:%s}",
 		r.Method, r.Path, r.Status, r.ErrorCode, fault, input, invitation, r.Time.Format(time.RFC3339Nano))
+}
+
+// record appends rec to the recorded requests, dropping the oldest beyond
+// the limit. The caller holds s.mu.
+func (s *Server) record(rec *Request) {
+	if len(s.requests) >= s.maxRecord {
+		n := len(s.requests) - s.maxRecord + 1
+		clear(s.requests[:n]) // let the dropped ones be collected
+		s.requests = s.requests[n:]
+		s.dropped += n
+	}
+	s.requests = append(s.requests, rec)
+}
+
+// recorded returns copies of the recorded requests and the count of those
+// dropped, at one instant.
+func (s *Server) recorded() ([]Request, int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make([]Request, len(s.requests))
+	for i, r := range s.requests {
+		out[i] = r.clone()
+	}
+	return out, s.dropped
+}
+
+// DroppedRequests returns how many requests, the oldest, were dropped from
+// Requests since the start or the last Reset to keep at most
+// MaxRecordedRequests.
+func (s *Server) DroppedRequests() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.dropped
 }
 
 // redactedHeaders are the request headers whose values Request never keeps.

@@ -85,6 +85,8 @@ type Server struct {
 	mu        sync.Mutex
 	faults    []Fault
 	requests  []*Request
+	dropped   int // requests dropped from the front of requests (see record)
+	maxRecord int // MaxRecordedRequests, or smaller in the package's tests
 	tokens    []string
 	admin     adminTokens
 	logins    int
@@ -127,7 +129,7 @@ func Listen(addr string, opts ...ServerOption) (*Server, error) {
 }
 
 func newServer(opts []ServerOption) (*Server, *httptest.Server) {
-	s := &Server{cfg: defaultConfig(), closing: make(chan struct{}), admin: newAdminTokens()}
+	s := &Server{cfg: defaultConfig(), closing: make(chan struct{}), admin: newAdminTokens(), maxRecord: MaxRecordedRequests}
 	for _, opt := range opts {
 		if opt != nil {
 			opt(&s.cfg)
@@ -189,7 +191,8 @@ func (s *Server) Client(opts ...vlens.Option) *vlens.Client {
 // Enqueue queues faults to be served, in order and one per request, instead
 // of the normal answers. A queued fault is taken by the next request whatever
 // its path, API key or body (see the package documentation). It panics on a
-// Status other than 0 or 200 to 599, and on a negative Delay or RetryAfter.
+// Status other than 0 or 200 to 599, on a negative Delay or RetryAfter, and
+// when the queue would hold more than MaxQueuedFaults; it then queues none.
 func (s *Server) Enqueue(faults ...Fault) {
 	for _, f := range faults {
 		if f.Status != 0 && (f.Status < 200 || f.Status > 599) {
@@ -199,21 +202,17 @@ func (s *Server) Enqueue(faults ...Fault) {
 			panic("vlenstest: Enqueue: Fault.Delay and Fault.RetryAfter must not be negative")
 		}
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.faults = append(s.faults, faults...)
+	if _, err := s.enqueue(faults); err != nil {
+		panic("vlenstest: Enqueue: " + err.Error())
+	}
 }
 
-// Requests returns every request received since the start or the last Reset,
-// in order of arrival.
+// Requests returns the requests received since the start or the last Reset,
+// in order of arrival: all of them, or the newest MaxRecordedRequests when
+// more arrived (see DroppedRequests).
 func (s *Server) Requests() []Request {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	out := make([]Request, len(s.requests))
-	for i, r := range s.requests {
-		out[i] = r.clone()
-	}
-	return out
+	reqs, _ := s.recorded()
+	return reqs
 }
 
 // Tokens returns every session token issued since the start or the last
@@ -226,13 +225,14 @@ func (s *Server) Tokens() []string {
 }
 
 // Reset forgets the recorded requests, the issued session tokens, the
-// counts of logins and refreshes and the faults not yet served, and refills
-// the rate limit. Admin tokens already issued stay valid (see
+// counts of logins, refreshes and dropped requests and the faults not yet
+// served, and refills the rate limit. Admin tokens already issued stay valid (see
 // RevokeAdminTokens), so a client carries on without logging in again.
 func (s *Server) Reset() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.faults, s.requests, s.tokens = nil, nil, nil
+	s.dropped = 0
 	s.logins, s.refreshes = 0, 0
 	if s.bucket != nil {
 		s.bucket.refill(time.Now())
@@ -285,7 +285,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 func (s *Server) arrive(rec *Request) (Fault, bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.requests = append(s.requests, rec)
+	s.record(rec)
 	if len(s.faults) == 0 {
 		return Fault{}, false
 	}
