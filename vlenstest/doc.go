@@ -15,7 +15,7 @@
 //
 // # Endpoints
 //
-//	POST CreateAuthSessionPath          CreateAuthSession: data is a session token
+//	POST CreateAuthSessionPath CreateAuthSession: data is a session token
 //	POST CreateInvitationPath  also needs Authorization: Bearer <access token>;
 //	                           the body is {"SessionInput": {...}}; data is a session token
 //	POST LoginPath             also needs the TenancyName header; the body is a
@@ -92,21 +92,31 @@
 // another process, as the vlens-fake command does for front ends:
 // POST ControlFaultsPath with [{"status":503},{"drop":true}] queues faults
 // as Enqueue does, GET lists the queued ones and DELETE clears them; GET
-// ControlRequestsPath lists the requests received, without bodies and with
+// ControlRequestsPath lists the requests recorded, without bodies and with
 // secrets redacted; POST ControlResetPath is Reset. Control requests are
 // neither recorded nor subject to faults, latency or the rate limit, and a
-// body that is not a valid list of faults is refused with 400.
+// body that is not a valid list of faults is refused with 400. So that no
+// web page can script or read it, the endpoint answers only a loopback or
+// its own address as Host (421 otherwise, against DNS rebinding), no
+// Origin or a loopback one (403 otherwise), and a POST only as
+// application/json (415 otherwise).
 //
 // # Inspection
 //
-// Requests lists every request received (ApiKey and the bearer token
-// redacted; the CreateAuthSession input or the invitation decoded); its Path
-// tells the endpoints apart. Tokens lists every session token issued, by
-// CreateAuthSession and CreateInvitation. Logins and Refreshes count the
-// logins and refreshes accepted; the refused ones are in Requests. Reset
-// forgets all of these and the queued faults, but not the admin tokens, so
-// a client carries on without logging in again. A Server is safe for
-// concurrent use.
+// Requests lists the requests received (ApiKey and the bearer token
+// redacted; Input holds a CreateAuthSession request's decoded body and
+// Invitation a CreateInvitation request's, each nil for any other request
+// or a body that does not decode); its Path tells the endpoints apart.
+// Tokens lists every session token issued, by CreateAuthSession and
+// CreateInvitation. Logins and Refreshes count the logins and refreshes
+// accepted; the refused ones are in Requests. Reset forgets all of these
+// and the queued faults, but not the admin tokens, so a client carries on
+// without logging in again. A Server is safe for concurrent use.
+//
+// A long-running server stays bounded: it keeps the newest
+// MaxRecordedRequests requests (DroppedRequests counts the older ones it
+// let go) and queues at most MaxQueuedFaults faults (Enqueue panics beyond
+// that, the control endpoint answers 413).
 //
 // # Secrets
 //
