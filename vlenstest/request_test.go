@@ -72,6 +72,5 @@ func TestDefaultAdminCredentialsCannotBeChanged(t *testing.T) {
 
 func TestEndpointPathIsCreateAuthSessionPath(t *testing.T) {
 	t.Parallel()
-	//lint:ignore SA1019 the deprecated alias is what this test checks
 	assert.Equal(t, vlenstest.CreateAuthSessionPath, vlenstest.EndpointPath)
 }
