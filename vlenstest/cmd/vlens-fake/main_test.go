@@ -14,7 +14,6 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -55,7 +54,7 @@ const timeout = time.Minute
 type process struct {
 	cmd    *exec.Cmd
 	lines  chan string // standard output, closed at its end
-	stderr syncBuffer
+	stderr bytes.Buffer
 	done   chan struct{} // closed once the process has exited and its output has ended
 	err    error         // Wait's, once done is closed
 }
@@ -541,23 +540,4 @@ func TestShellQuote(t *testing.T) {
 	t.Parallel()
 	assert.Equal(t, `'plain'`, shellQuote("plain"))
 	assert.Equal(t, `'it'\''s'`, shellQuote("it's"))
-}
-
-// syncBuffer is a bytes.Buffer that a subprocess's output copier and a
-// test may use at once.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }

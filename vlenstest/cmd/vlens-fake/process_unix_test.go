@@ -7,6 +7,7 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"runtime"
@@ -187,8 +188,15 @@ func TestBinaryOutlivesItsScript(t *testing.T) {
 			sh := exec.Command("sh", "-c", script, fakeBinary, "-addr", "127.0.0.1:0", "-quiet")
 			out, err := sh.StdoutPipe()
 			require.NoError(t, err)
-			var stderr syncBuffer
-			sh.Stderr = &stderr
+			stderr, err := os.Create(filepath.Join(t.TempDir(), "stderr")) // a file: readable while the fake writes it
+			require.NoError(t, err)
+			defer stderr.Close()
+			sh.Stderr = stderr
+			logged := func() string {
+				b, err := os.ReadFile(stderr.Name())
+				require.NoError(t, err)
+				return string(b)
+			}
 			require.NoError(t, sh.Start())
 			lines := make(chan string, 100)
 			go func() {
@@ -210,10 +218,10 @@ func TestBinaryOutlivesItsScript(t *testing.T) {
 			client := &http.Client{Timeout: timeout}
 			for end := time.Now().Add(3 * parentPollInterval); time.Now().Before(end); time.Sleep(20 * time.Millisecond) {
 				resp, err := client.Get(vars["VLENS_BASE_URL"] + vlenstest.ControlFaultsPath)
-				require.NoError(t, err, "the fake exited with its script; stderr: %s", stderr.String())
+				require.NoError(t, err, "the fake exited with its script; stderr: %s", logged())
 				resp.Body.Close()
 			}
-			assert.NotContains(t, stderr.String(), "exits when its parent")
+			assert.NotContains(t, logged(), "exits when its parent")
 
 			require.NoError(t, syscall.Kill(pid, syscall.SIGTERM))
 			var rest []string
