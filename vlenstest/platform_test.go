@@ -263,6 +263,21 @@ func TestUpstreamResetAfterProcessing(t *testing.T) {
 	}
 }
 
+func TestUpstreamResetReachesTheInvitationBehindALogin(t *testing.T) {
+	t.Parallel()
+	srv := vlenstest.NewTestServer(t)
+	srv.Enqueue(vlenstest.Fault{}, vlenstest.UpstreamReset())
+	_, _ = srv.Client().CreateInvitation(context.Background(), validInvitation) // the SDK decides what to make of the 503
+
+	reqs := srv.Requests()
+	require.GreaterOrEqual(t, len(reqs), 2)
+	assert.Equal(t, vlenstest.LoginPath, reqs[0].Path, "Fault{} let the login through")
+	assert.Equal(t, 200, reqs[0].Status)
+	assert.Equal(t, vlenstest.CreateInvitationPath, reqs[1].Path)
+	assert.Equal(t, 503, reqs[1].Status)
+	assert.GreaterOrEqual(t, srv.Invitations(), 1, "the invitation that was answered 503 exists")
+}
+
 func TestProcessedFaultSpendsTheRefreshToken(t *testing.T) {
 	t.Parallel()
 	srv := vlenstest.NewTestServer(t, vlenstest.WithRefreshRefusal(400))
