@@ -1,7 +1,11 @@
 package main
 
 import (
+	"bytes"
+	"context"
 	"encoding/json"
+	"flag"
+	"io"
 	"net/http"
 	"strings"
 	"testing"
@@ -76,9 +80,19 @@ func TestPlatformFlagsRefuseNonsense(t *testing.T) {
 		{"-refresh-refusal", "0"},
 		{"-refresh-refusal", "six"},
 	} {
-		code, stdout, stderr := runCommand(t, args...)
-		assert.Equal(t, 2, code, "%q", args)
-		assert.Empty(t, stdout, "%q", args)
-		assert.Contains(t, stderr, "Usage: vlens-fake [flags]", "%q", args)
+		fs := flag.NewFlagSet("vlens-fake", flag.ContinueOnError)
+		fs.SetOutput(io.Discard)
+		options := platformFlags(fs)
+		err := fs.Parse(args)
+		if err == nil {
+			_, err = options()
+		}
+		assert.Error(t, err, "%q", args)
 	}
+
+	// run reports the error with the usage, as for any bad flag.
+	var stderr bytes.Buffer
+	err := run(context.Background(), []string{"-login-refusal", "302"}, io.Discard, &stderr)
+	assert.Equal(t, 2, exitCode(err, io.Discard))
+	assert.Contains(t, stderr.String(), "-login-refusal must be 200 or 400 to 599")
 }
