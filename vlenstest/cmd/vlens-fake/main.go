@@ -85,6 +85,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	rate := fs.Float64("rate", 0, "rate limit in requests per second over the Vlens endpoints (0: none)")
 	burst := fs.Int("burst", 1, "burst size of the rate limit")
 	latency := fs.Duration("latency", 0, "`delay` added to every answer, such as 300ms")
+	platformOptions := platformFlags(fs)
 	quiet := fs.Bool("quiet", false, "do not log requests")
 	control := fs.Bool("control", true, "serve the control endpoint under "+vlenstest.ControlPrefix+" to script faults")
 	exitWithParent := fs.Bool("exit-with-parent", true, "shut down when the process that started it exits (as a killed go run does); false keeps it running, as under nohup")
@@ -109,6 +110,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return badUsage(fs, err)
 	}
+	platform, err := platformOptions()
+	if err != nil {
+		return badUsage(fs, err)
+	}
+	opts = append(opts, platform...)
 	if *control {
 		opts = append(opts, vlenstest.WithControlEndpoint())
 	}
@@ -169,7 +175,7 @@ Control endpoint (unless -control=false), on the same address:
   DELETE %[1]s    clear them
   GET    %[2]s  list the requests received (no bodies, secrets redacted)
   POST   %[3]s     forget requests and faults, refill the rate limit
-Fault fields: status, code, message, descriptions, rawBody, retryAfter, header, delay, drop, count.
+Fault fields: status, code, message, descriptions, rawBody, retryAfter, header, delay, drop, processed, count.
 
 It stops cleanly (exit status 0) on Ctrl-C or SIGTERM, and when the process
 that started it exits. Exit status 2: bad flags; 1: cannot listen.
