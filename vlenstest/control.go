@@ -55,6 +55,7 @@ const MaxControlFaults = MaxQueuedFaults
 //	header       extra answer headers, {"Name": "value"} (Fault.Header)
 //	delay        a duration to hold the answer back (Fault.Delay)
 //	drop         true to close the connection unanswered (Fault.Drop)
+//	processed    true to process the request before the fault's answer (Fault.Processed)
 //	count        queue the fault this many times (default 1)
 //
 // where a duration is a string in Go's syntax ("2s", "150ms") or a number
@@ -119,6 +120,7 @@ type controlFault struct {
 	Header       map[string]string `json:"header,omitempty"`
 	Delay        jsonDuration      `json:"delay,omitempty"`
 	Drop         bool              `json:"drop,omitempty"`
+	Processed    bool              `json:"processed,omitempty"`
 	Count        int               `json:"count,omitempty"`
 }
 
@@ -142,6 +144,7 @@ func (cf controlFault) fault() (Fault, error) {
 		RetryAfter:        time.Duration(cf.RetryAfter),
 		Delay:             time.Duration(cf.Delay),
 		Drop:              cf.Drop,
+		Processed:         cf.Processed,
 	}
 	if len(cf.Header) > 0 {
 		f.Header = http.Header{}
@@ -167,6 +170,7 @@ func controlFaultOf(f Fault) controlFault {
 		RetryAfter:   jsonDuration(f.RetryAfter),
 		Delay:        jsonDuration(f.Delay),
 		Drop:         f.Drop,
+		Processed:    f.Processed,
 	}
 	if !json.Valid(cf.Descriptions) {
 		cf.Descriptions = nil // as writeJSON would drop it

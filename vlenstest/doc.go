@@ -52,10 +52,14 @@
 //	Content-Type not JSON                     415, ErrorCodeUnsupportedMediaType
 //	body is not the endpoint's JSON object    400, ErrorCodeMalformedBody
 //	input breaks its Validate's rules         422, ErrorCodeValidation
-//	Login: credentials not the configured     401, ErrorCodeUnauthorized
+//	Login: the user is locked out             401*, ErrorCodeLockedOut
+//	Login: credentials not the configured     401*, ErrorCodeUnauthorized
 //	RefreshToken: token unknown, expired,
-//	  already used or revoked                 401, ErrorCodeUnauthorized
+//	  already used or revoked                 401*, ErrorCodeUnauthorized
 //	otherwise                                 200, the result in data, error_code null
+//
+// (*) unless WithLoginRefusal or WithRefreshRefusal says otherwise; see
+// "Behaving like the platform" below.
 //
 // The rules of the 422 are vlens.CreateAuthSessionInput.Validate's,
 // vlens.CreateInvitationInput.Validate's and vlens.AdminCredentials.Validate's,
@@ -71,7 +75,9 @@
 //
 // The error codes, their messages and the token formats are the fake's own
 // inventions: Vlens publishes neither its codes nor its token format. The
-// fake's codes are 9000 plus the HTTP status they come with. Default session
+// fake's codes are 9000 plus the HTTP status they come with, but for
+// ErrorCodeLockedOut (9423, HTTP's Locked), which comes with a refused
+// login's status. Default session
 // tokens are TokenPrefix followed by 32 random hex digits. A userPublicKey
 // is accepted but the token is not encrypted with it.
 //
@@ -84,6 +90,32 @@
 // or body, as a proxy or an overloaded server in front of Vlens would answer
 // before any of the checks above. A client's first CreateInvitation logs in
 // first, so that login takes the next fault.
+//
+// # Behaving like the platform
+//
+// Vlens runs on ASP.NET Boilerplate / ASP.NET Zero, which differs from the
+// fake's plain 401s in ways a client must survive. The fake can behave the
+// same way:
+//
+//   - WithRefreshRefusal(200) or (400) refuses a bad refresh token with
+//     that status and an error_code, as the platform does, instead of 401;
+//     WithLoginRefusal does the same for a refused login.
+//   - The admin user is locked out after DefaultLockoutAttempts failed
+//     logins in a row, for DefaultLockoutDuration, as on the platform: this
+//     is on by default. While locked out, even the right password is
+//     refused, with ErrorCodeLockedOut. WithLoginLockout(3, 50*time.Millisecond)
+//     makes it quick to see in a test; WithLoginLockout(0, 0) turns it off.
+//   - A Fault with Processed set, such as UpstreamReset, has the request
+//     processed before the fault answers: the invitation is recorded, the
+//     refresh token spent, and the caller sees a proxy's 503. Enqueue it
+//     for the request it should hit: a client's first CreateInvitation logs
+//     in first, so queue Fault{} (the normal answer) ahead of it, or make a
+//     call first.
+//
+// Invitations counts the invitations accepted, processed faults included,
+// and len(RequestsTo(LoginPath)) the login attempts, refused ones included:
+// the counts behind "one call made exactly one invitation" and "twenty
+// calls with a wrong password made one login".
 //
 // # Control endpoint
 //
@@ -106,12 +138,14 @@
 // Requests lists the requests received (ApiKey and the bearer token
 // redacted; Input holds a CreateAuthSession request's decoded body and
 // Invitation a CreateInvitation request's, each nil for any other request
-// or a body that does not decode); its Path tells the endpoints apart.
-// Tokens lists every session token issued, by CreateAuthSession and
-// CreateInvitation. Logins and Refreshes count the logins and refreshes
+// or a body that does not decode); its Path tells the endpoints apart, and
+// RequestsTo lists those for one endpoint. Tokens lists every session
+// token issued, by CreateAuthSession and CreateInvitation. Logins,
+// Refreshes and Invitations count the logins, refreshes and invitations
 // accepted; the refused ones are in Requests. Reset forgets all of these
-// and the queued faults, but not the admin tokens, so a client carries on
-// without logging in again. A Server is safe for concurrent use.
+// and the queued faults, and ends a login lockout, but keeps the admin
+// tokens, so a client carries on without logging in again. A Server is
+// safe for concurrent use.
 //
 // A long-running server stays bounded: it keeps the newest
 // MaxRecordedRequests requests (DroppedRequests counts the older ones it

@@ -25,8 +25,8 @@ type input struct {
 	refreshToken string
 }
 
-// invitationBody is CreateInvitation's body as the SDK sends it (see
-// vlens.CreateInvitationInput.MarshalJSON).
+// invitationBody is CreateInvitation's body as the SDK sends it: the
+// input's own JSON inside {"SessionInput": …}.
 type invitationBody struct {
 	SessionInput struct {
 		PhoneNumber         string                    `json:"phoneNumber"`

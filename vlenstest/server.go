@@ -64,6 +64,12 @@ const (
 	ErrorCodeUnsupportedMediaType = 9415 // the Content-Type is not JSON
 	ErrorCodeValidation           = 9422 // the input breaks its Validate method's rules
 	ErrorCodeRateLimited          = 9429 // WithRateLimit's limit is exceeded
+
+	// ErrorCodeLockedOut refuses a login while the admin user is locked out
+	// (WithLoginLockout). It comes with the status of any refused login
+	// (WithLoginRefusal, 401 by default), as on the platform; 423 is HTTP's
+	// Locked.
+	ErrorCodeLockedOut = 9423
 )
 
 // faultCodeBase plus a fault's HTTP status is the error_code of a non-2xx
@@ -82,16 +88,18 @@ type Server struct {
 	closing   chan struct{}
 	closeOnce sync.Once
 
-	mu        sync.Mutex
-	faults    []Fault
-	requests  []*Request
-	dropped   int // requests dropped from the front of requests (see record)
-	maxRecord int // MaxRecordedRequests, or smaller in the package's tests
-	tokens    []string
-	admin     adminTokens
-	logins    int
-	refreshes int
-	bucket    *tokenBucket // nil without WithRateLimit
+	mu          sync.Mutex
+	faults      []Fault
+	requests    []*Request
+	dropped     int // requests dropped from the front of requests (see record)
+	maxRecord   int // MaxRecordedRequests, or smaller in the package's tests
+	tokens      []string
+	admin       adminTokens
+	logins      int
+	refreshes   int
+	invitations int
+	lockout     lockout
+	bucket      *tokenBucket // nil without WithRateLimit
 }
 
 // NewServer starts a fake Vlens server on a random loopback port. The caller
@@ -215,6 +223,24 @@ func (s *Server) Requests() []Request {
 	return reqs
 }
 
+// RequestsTo returns the requests received for path since the start or the
+// last Reset, in order of arrival, matching paths as the server routes them
+// (case-insensitively, with or without a trailing slash). Whatever their
+// answer, they are all there: len(RequestsTo(LoginPath)) is the number of
+// login attempts, where Logins counts only the accepted ones.
+func (s *Server) RequestsTo(path string) []Request {
+	path = strings.TrimSuffix(path, "/")
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []Request
+	for _, r := range s.requests {
+		if strings.EqualFold(strings.TrimSuffix(r.Path, "/"), path) {
+			out = append(out, r.clone())
+		}
+	}
+	return out
+}
+
 // Tokens returns every session token issued since the start or the last
 // Reset, by CreateAuthSession and CreateInvitation, in order. Admin tokens
 // are not listed: count them with Logins and Refreshes.
@@ -225,15 +251,16 @@ func (s *Server) Tokens() []string {
 }
 
 // Reset forgets the recorded requests, the issued session tokens, the
-// counts of logins, refreshes and dropped requests and the faults not yet
-// served, and refills the rate limit. Admin tokens already issued stay valid (see
-// RevokeAdminTokens), so a client carries on without logging in again.
+// counts of logins, refreshes, invitations and dropped requests and the
+// faults not yet served, refills the rate limit, and ends a login lockout.
+// Admin tokens already issued stay valid (see RevokeAdminTokens), so a
+// client carries on without logging in again.
 func (s *Server) Reset() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.faults, s.requests, s.tokens = nil, nil, nil
-	s.dropped = 0
-	s.logins, s.refreshes = 0, 0
+	s.logins, s.refreshes, s.invitations, s.dropped = 0, 0, 0, 0
+	s.lockout = lockout{}
 	if s.bucket != nil {
 		s.bucket.refill(time.Now())
 	}
@@ -249,7 +276,9 @@ func (s *Server) Format(f fmt.State, _ rune) {
 }
 
 // serve answers one request: record it, take the next fault, wait out the
-// latency, then answer with the fault or the endpoint's behaviour. Control
+// latency, then answer with the fault or the endpoint's behaviour. A
+// Processed fault has the request processed first, its answer kept aside
+// (and replayed when the fault only delays it). Control
 // requests (WithControlEndpoint) go to serveControl instead, before any of
 // that.
 func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
@@ -261,6 +290,10 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	rec := &Request{Method: r.Method, Path: r.URL.Path, Header: redactHeader(r.Header), Time: start}
 	in := readInput(r, rec)
 	fault, hasFault := s.arrive(rec)
+	var processed *processedAnswer
+	if hasFault && fault.Processed {
+		processed = s.process(r, rec, in)
+	}
 
 	delay := s.cfg.latency
 	if hasFault {
@@ -275,6 +308,8 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		s.drop(w)
 	case hasFault && !fault.delayOnly():
 		s.writeFault(w, rec, fault)
+	case processed != nil:
+		s.replay(w, rec, processed)
 	default:
 		s.answer(w, r, rec, in)
 	}
@@ -356,10 +391,10 @@ func (s *Server) answer(w http.ResponseWriter, r *http.Request, rec *Request, in
 	}
 	switch in.path {
 	case CreateAuthSessionPath:
-		s.issueSession(w, rec, in.session)
+		s.issueSession(w, rec, in.session, false)
 	case CreateInvitationPath:
 		s.issueSession(w, rec, vlens.CreateAuthSessionInput{PhoneNumber: in.invitation.PhoneNumber,
-			Email: in.invitation.Email, SessionPermissions: in.invitation.SessionPermissions})
+			Email: in.invitation.Email, SessionPermissions: in.invitation.SessionPermissions}, true)
 	case LoginPath:
 		s.login(w, rec, in.creds)
 	case RefreshTokenPath:
@@ -367,8 +402,39 @@ func (s *Server) answer(w http.ResponseWriter, r *http.Request, rec *Request, in
 	}
 }
 
-// issueSession answers with a session token for in.
-func (s *Server) issueSession(w http.ResponseWriter, rec *Request, in vlens.CreateAuthSessionInput) {
+// processedAnswer is the answer to a request processed for a Processed
+// fault, kept aside: the fault's answer usually replaces it.
+type processedAnswer struct {
+	recorder        *httptest.ResponseRecorder
+	status, errCode int
+}
+
+// process answers the request as usual into a processedAnswer. rec shows
+// no answer until one is written to the caller.
+func (s *Server) process(r *http.Request, rec *Request, in *input) *processedAnswer {
+	p := &processedAnswer{recorder: httptest.NewRecorder()}
+	s.answer(p.recorder, r, rec, in)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	p.status, p.errCode = rec.Status, rec.ErrorCode
+	rec.Status, rec.ErrorCode = 0, 0
+	return p
+}
+
+// replay writes a processed answer, for a Processed fault that only delays
+// it.
+func (s *Server) replay(w http.ResponseWriter, rec *Request, p *processedAnswer) {
+	for name, values := range p.recorder.Header() {
+		w.Header()[name] = values
+	}
+	s.finish(rec, p.status, p.errCode)
+	w.WriteHeader(p.status)
+	_, _ = w.Write(p.recorder.Body.Bytes())
+}
+
+// issueSession answers with a session token for in, and counts it as an
+// invitation when invitation is true.
+func (s *Server) issueSession(w http.ResponseWriter, rec *Request, in vlens.CreateAuthSessionInput, invitation bool) {
 	token := s.cfg.tokenFunc(in)
 	env := envelope{}
 	if token != "" {
@@ -377,6 +443,9 @@ func (s *Server) issueSession(w http.ResponseWriter, rec *Request, in vlens.Crea
 	s.mu.Lock()
 	if token != "" {
 		s.tokens = append(s.tokens, token)
+	}
+	if invitation {
+		s.invitations++
 	}
 	rec.Status = http.StatusOK
 	s.mu.Unlock()

@@ -147,6 +147,7 @@ func run(ctx context.Context, started launch, args []string, stdout, stderr io.W
 	rate := fs.Float64("rate", 0, "rate limit in requests per second over the Vlens endpoints (0: none)")
 	burst := fs.Int("burst", 1, "burst size of the rate limit")
 	latency := fs.Duration("latency", 0, "`delay` added to every answer, such as 300ms")
+	platformOptions := platformFlags(fs)
 	quiet := fs.Bool("quiet", false, "do not log requests")
 	control := fs.Bool("control", true, "serve the control endpoint under "+vlenstest.ControlPrefix+" to script faults")
 	controlHosts := fs.String("control-host", "", "comma-separated host `names` the control endpoint accepts besides loopback ones, such as a docker-compose service name")
@@ -173,6 +174,11 @@ func run(ctx context.Context, started launch, args []string, stdout, stderr io.W
 	if err != nil {
 		return badUsage(fs, err)
 	}
+	platform, err := platformOptions()
+	if err != nil {
+		return badUsage(fs, err)
+	}
+	opts = append(opts, platform...)
 	if *control {
 		hosts, err := hostList(*controlHosts)
 		if err != nil {
@@ -238,7 +244,7 @@ Control endpoint (unless -control=false), on the same address:
   DELETE %[1]s    clear them
   GET    %[2]s  list the requests received (no bodies, secrets redacted)
   POST   %[3]s     forget requests and faults, refill the rate limit
-Fault fields: status, code, message, descriptions, rawBody, retryAfter, header, delay, drop, count.
+Fault fields: status, code, message, descriptions, rawBody, retryAfter, header, delay, drop, processed, count.
 A POST needs -H 'Content-Type: application/json'. Only loopback host names
 and origins (and -control-host's names) are answered, so that no web page
 can script the fake. At most %[4]d faults are queued and the newest %[5]d
