@@ -2,10 +2,17 @@ package vlenstest
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"strconv"
 	"time"
 )
+
+// MaxQueuedFaults is the most faults a Server holds queued at once, so that
+// a long-running fake scripted over HTTP cannot be made to grow without
+// bound. Enqueue panics beyond it (a test that queues this many has a bug);
+// the control endpoint answers 413.
+const MaxQueuedFaults = 10000
 
 // Fault replaces the server's answer to one request (see Server.Enqueue).
 //
@@ -149,4 +156,17 @@ func retryAfterSeconds(d time.Duration) string {
 // wholeSeconds is d in seconds, rounded up.
 func wholeSeconds(d time.Duration) int64 {
 	return int64((d + time.Second - 1) / time.Second)
+}
+
+// enqueue appends faults to the queue and returns its length, or queues
+// none and returns an error when the queue would exceed MaxQueuedFaults.
+func (s *Server) enqueue(faults []Fault) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if len(faults) > MaxQueuedFaults-len(s.faults) {
+		return len(s.faults), fmt.Errorf("at most %d faults may be queued: %d are, %d more refused; "+
+			"clear them with DELETE %s or Reset", MaxQueuedFaults, len(s.faults), len(faults), ControlFaultsPath)
+	}
+	s.faults = append(s.faults, faults...)
+	return len(s.faults), nil
 }

@@ -29,6 +29,8 @@ type config struct {
 	latency    time.Duration
 	logger     *slog.Logger
 	control    bool
+	// controlHosts are WithControlEndpoint's extra host names.
+	controlHosts []string
 
 	// How the server refuses an admin: the HTTP status of a refused login
 	// and of a refused refresh, and the login lockout.
@@ -41,7 +43,7 @@ type config struct {
 func defaultConfig() config {
 	return config{
 		apiKey:     TestAPIKey,
-		admin:      DefaultAdminCredentials,
+		admin:      DefaultAdminCredentials(),
 		accessTTL:  DefaultAccessTokenTTL,
 		refreshTTL: DefaultRefreshTokenTTL,
 		tokenFunc:  randomToken,
@@ -62,15 +64,17 @@ func WithAPIKey(key string) ServerOption {
 	return func(c *config) { c.apiKey = key }
 }
 
-// DefaultAdminCredentials is the admin login a Server accepts unless
+// DefaultAdminCredentials returns the admin login a Server accepts unless
 // WithAdminCredentials says otherwise, and the one Server.Client logs in
 // with. Like TestAPIKey, it is fixed and public and only ever opens a fake.
-// Read it, never assign to it: servers in parallel tests read it too; give
-// a server other credentials with WithAdminCredentials.
-var DefaultAdminCredentials = vlens.AdminCredentials{
-	TenancyName:            "vlenstest",
-	UserNameOrEmailAddress: "admin@vlenstest.example",
-	Password:               "vlenstest-password",
+// It is a function, returning a new copy each time, so that no test can
+// change what the servers of other tests accept.
+func DefaultAdminCredentials() vlens.AdminCredentials {
+	return vlens.AdminCredentials{
+		TenancyName:            "vlenstest",
+		UserNameOrEmailAddress: "admin@vlenstest.example",
+		Password:               "vlenstest-password",
+	}
 }
 
 // Default lifetimes of the admin tokens a Server issues, as Vlens documents
@@ -81,7 +85,7 @@ const (
 )
 
 // WithAdminCredentials sets the only admin login the server accepts
-// (default DefaultAdminCredentials): Login must carry creds.TenancyName in
+// (default DefaultAdminCredentials()): Login must carry creds.TenancyName in
 // its TenancyName header and all three fields, compared exactly, in its
 // body. Server.Client logs in with them. It panics on credentials that
 // creds.Validate refuses, since no vlens client could send them.

@@ -22,7 +22,7 @@ import (
 // wrongPassword is Login's body with the default user and a wrong password.
 func wrongPassword(t *testing.T) string {
 	t.Helper()
-	creds := vlenstest.DefaultAdminCredentials
+	creds := vlenstest.DefaultAdminCredentials()
 	creds.Password = "not-the-password"
 	return credentialsBody(t, creds)
 }
@@ -30,7 +30,7 @@ func wrongPassword(t *testing.T) string {
 // rightPassword is Login's body with the default credentials.
 func rightPassword(t *testing.T) string {
 	t.Helper()
-	return credentialsBody(t, vlenstest.DefaultAdminCredentials)
+	return credentialsBody(t, vlenstest.DefaultAdminCredentials())
 }
 
 // postLogin posts a login body over plain HTTP.
@@ -86,7 +86,7 @@ func TestRefreshRefusal(t *testing.T) {
 func TestLoginLockout(t *testing.T) {
 	t.Parallel()
 	unknownUser := func(t *testing.T) string {
-		creds := vlenstest.DefaultAdminCredentials
+		creds := vlenstest.DefaultAdminCredentials()
 		creds.UserNameOrEmailAddress = "eve@example.com"
 		return credentialsBody(t, creds)
 	}
@@ -235,7 +235,7 @@ func TestUpstreamResetAfterProcessing(t *testing.T) {
 	}{
 		{"an invitation is recorded", vlenstest.CreateInvitationPath,
 			func(tokens adminTokens) http.Header { return invitationHeader(tokens.access) }, invitationBody, 1, 1},
-		{"a session is issued", vlenstest.EndpointPath,
+		{"a session is issued", vlenstest.CreateAuthSessionPath,
 			func(adminTokens) http.Header { return sessionHeader }, `{"phoneNumber":"+201234567890"}`, 1, 0},
 		{"a refused invitation stays refused", vlenstest.CreateInvitationPath,
 			func(adminTokens) http.Header { return invitationHeader("not-a-token") }, invitationBody, 0, 0},
@@ -261,6 +261,21 @@ func TestUpstreamResetAfterProcessing(t *testing.T) {
 			assert.True(t, reqs[0].Fault.Processed)
 		})
 	}
+}
+
+func TestUpstreamResetReachesTheInvitationBehindALogin(t *testing.T) {
+	t.Parallel()
+	srv := vlenstest.NewTestServer(t)
+	srv.Enqueue(vlenstest.Fault{}, vlenstest.UpstreamReset())
+	_, _ = srv.Client().CreateInvitation(context.Background(), validInvitation) // the SDK decides what to make of the 503
+
+	reqs := srv.Requests()
+	require.GreaterOrEqual(t, len(reqs), 2)
+	assert.Equal(t, vlenstest.LoginPath, reqs[0].Path, "Fault{} let the login through")
+	assert.Equal(t, 200, reqs[0].Status)
+	assert.Equal(t, vlenstest.CreateInvitationPath, reqs[1].Path)
+	assert.Equal(t, 503, reqs[1].Status)
+	assert.GreaterOrEqual(t, srv.Invitations(), 1, "the invitation that was answered 503 exists")
 }
 
 func TestProcessedFaultSpendsTheRefreshToken(t *testing.T) {
@@ -297,7 +312,7 @@ func TestProcessedFaultWithOnlyADelay(t *testing.T) {
 		defer cancel()
 		done := make(chan error, 1)
 		go func() {
-			_, err := postRaw(ctx, srv.URL+vlenstest.EndpointPath,
+			_, err := postRaw(ctx, srv.URL+vlenstest.CreateAuthSessionPath,
 				http.Header{"Apikey": {vlenstest.TestAPIKey}, "Content-Type": {"application/json"}}, `{"phoneNumber":"+201234567890"}`)
 			done <- err
 		}()
@@ -324,7 +339,7 @@ func TestProcessedFaultThroughTheControlEndpoint(t *testing.T) {
 	require.NoError(t, err)
 	assert.Contains(t, string(listed), `"processed":true`, "the listing shows it")
 
-	session, err := postRaw(context.Background(), srv.URL+vlenstest.EndpointPath,
+	session, err := postRaw(context.Background(), srv.URL+vlenstest.CreateAuthSessionPath,
 		http.Header{"Apikey": {vlenstest.TestAPIKey}, "Content-Type": {"application/json"}}, `{"phoneNumber":"+201234567890"}`)
 	require.NoError(t, err)
 	assert.Equal(t, 503, session.status)
@@ -367,7 +382,7 @@ func TestRequestsTo(t *testing.T) {
 	assert.Equal(t, []int{401, 401, 200, 200}, statuses(logins), "every attempt, refused or not, matched as the server routes")
 	assert.Equal(t, 2, srv.Logins(), "Logins counts the accepted ones")
 	assert.Equal(t, logins, srv.RequestsTo(strings.ToUpper(vlenstest.LoginPath)+"/"))
-	assert.Len(t, srv.RequestsTo(vlenstest.EndpointPath), 1)
+	assert.Len(t, srv.RequestsTo(vlenstest.CreateAuthSessionPath), 1)
 	assert.Empty(t, srv.RequestsTo("/nowhere"))
 
 	logins[0].Header.Set("X-Changed", "yes")

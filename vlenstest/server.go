@@ -25,17 +25,22 @@ import (
 )
 
 // The paths the fake serves, each matched case-insensitively and with or
-// without a trailing slash. EndpointPath, CreateAuthSession's, keeps the name
-// it had when it was the only one.
+// without a trailing slash.
 const (
-	EndpointPath         = "/api/IdentityUserSession/CreateAuthSession"
-	CreateInvitationPath = "/api/IdentityUserSession/CreateInvitation"
-	LoginPath            = "/api/credentials/Login"
-	RefreshTokenPath     = "/api/credentials/RefreshToken"
+	CreateAuthSessionPath = "/api/IdentityUserSession/CreateAuthSession"
+	CreateInvitationPath  = "/api/IdentityUserSession/CreateInvitation"
+	LoginPath             = "/api/credentials/Login"
+	RefreshTokenPath      = "/api/credentials/RefreshToken"
 )
 
+// EndpointPath is CreateAuthSessionPath's name from when it was the only
+// endpoint.
+//
+// Deprecated: use CreateAuthSessionPath.
+const EndpointPath = CreateAuthSessionPath
+
 // paths lists the paths the fake serves.
-var paths = []string{EndpointPath, CreateInvitationPath, LoginPath, RefreshTokenPath}
+var paths = []string{CreateAuthSessionPath, CreateInvitationPath, LoginPath, RefreshTokenPath}
 
 // MaxRequestBytes is the largest request body the fake reads; a larger one
 // is answered with HTTP 413 and ErrorCodeRequestTooLarge.
@@ -86,6 +91,8 @@ type Server struct {
 	mu          sync.Mutex
 	faults      []Fault
 	requests    []*Request
+	dropped     int // requests dropped from the front of requests (see record)
+	maxRecord   int // MaxRecordedRequests, or smaller in the package's tests
 	tokens      []string
 	admin       adminTokens
 	logins      int
@@ -130,7 +137,7 @@ func Listen(addr string, opts ...ServerOption) (*Server, error) {
 }
 
 func newServer(opts []ServerOption) (*Server, *httptest.Server) {
-	s := &Server{cfg: defaultConfig(), closing: make(chan struct{}), admin: newAdminTokens()}
+	s := &Server{cfg: defaultConfig(), closing: make(chan struct{}), admin: newAdminTokens(), maxRecord: MaxRecordedRequests}
 	for _, opt := range opts {
 		if opt != nil {
 			opt(&s.cfg)
@@ -192,7 +199,8 @@ func (s *Server) Client(opts ...vlens.Option) *vlens.Client {
 // Enqueue queues faults to be served, in order and one per request, instead
 // of the normal answers. A queued fault is taken by the next request whatever
 // its path, API key or body (see the package documentation). It panics on a
-// Status other than 0 or 200 to 599, and on a negative Delay or RetryAfter.
+// Status other than 0 or 200 to 599, on a negative Delay or RetryAfter, and
+// when the queue would hold more than MaxQueuedFaults; it then queues none.
 func (s *Server) Enqueue(faults ...Fault) {
 	for _, f := range faults {
 		if f.Status != 0 && (f.Status < 200 || f.Status > 599) {
@@ -202,21 +210,17 @@ func (s *Server) Enqueue(faults ...Fault) {
 			panic("vlenstest: Enqueue: Fault.Delay and Fault.RetryAfter must not be negative")
 		}
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.faults = append(s.faults, faults...)
+	if _, err := s.enqueue(faults); err != nil {
+		panic("vlenstest: Enqueue: " + err.Error())
+	}
 }
 
-// Requests returns every request received since the start or the last Reset,
-// in order of arrival.
+// Requests returns the requests received since the start or the last Reset,
+// in order of arrival: all of them, or the newest MaxRecordedRequests when
+// more arrived (see DroppedRequests).
 func (s *Server) Requests() []Request {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	out := make([]Request, len(s.requests))
-	for i, r := range s.requests {
-		out[i] = r.clone()
-	}
-	return out
+	reqs, _ := s.recorded()
+	return reqs
 }
 
 // RequestsTo returns the requests received for path since the start or the
@@ -247,14 +251,15 @@ func (s *Server) Tokens() []string {
 }
 
 // Reset forgets the recorded requests, the issued session tokens, the
-// counts of logins, refreshes and invitations and the faults not yet
-// served, refills the rate limit, and ends a login lockout. Admin tokens already issued stay valid (see
-// RevokeAdminTokens), so a client carries on without logging in again.
+// counts of logins, refreshes, invitations and dropped requests and the
+// faults not yet served, refills the rate limit, and ends a login lockout.
+// Admin tokens already issued stay valid (see RevokeAdminTokens), so a
+// client carries on without logging in again.
 func (s *Server) Reset() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.faults, s.requests, s.tokens = nil, nil, nil
-	s.logins, s.refreshes, s.invitations = 0, 0, 0
+	s.logins, s.refreshes, s.invitations, s.dropped = 0, 0, 0, 0
 	s.lockout = lockout{}
 	if s.bucket != nil {
 		s.bucket.refill(time.Now())
@@ -315,7 +320,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 func (s *Server) arrive(rec *Request) (Fault, bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.requests = append(s.requests, rec)
+	s.record(rec)
 	if len(s.faults) == 0 {
 		return Fault{}, false
 	}
@@ -385,7 +390,7 @@ func (s *Server) answer(w http.ResponseWriter, r *http.Request, rec *Request, in
 		return
 	}
 	switch in.path {
-	case EndpointPath:
+	case CreateAuthSessionPath:
 		s.issueSession(w, rec, in.session, false)
 	case CreateInvitationPath:
 		s.issueSession(w, rec, vlens.CreateAuthSessionInput{PhoneNumber: in.invitation.PhoneNumber,
