@@ -87,13 +87,14 @@ func (r *redactor) add(s string, personal bool) {
 	if len(s) < minSecretLen {
 		return
 	}
-	r.patterns = append(r.patterns, pattern{needle: read(s, true, false).text, whole: personal && wordLike(s)})
+	whole := personal && wordLike(s)
+	r.patterns = append(r.patterns, pattern{needle: read(s, true, false).text, whole: whole})
 	var forms []string
 	switch {
 	case isE164(s):
 		nsn := s[1+countryCodeLen(s[1:]):]
 		forms = []string{s[1:], nsn, "0" + nsn}
-	case strings.Contains(s, "-----BEGIN") || len(s) >= 64:
+	case !whole && (strings.Contains(s, "-----BEGIN") || len(s) >= 64):
 		body := ""
 		for _, line := range strings.Split(strings.ReplaceAll(s, `\n`, "\n"), "\n") {
 			if line = strings.TrimSpace(line); !strings.HasPrefix(line, "-----") {
