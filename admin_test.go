@@ -161,17 +161,38 @@ func (v *adminVlens) client(t *testing.T, opts ...Option) *Client {
 	return c
 }
 
-// shiftClock makes c's admin token source see the time d from now.
-func shiftClock(c *Client, d time.Duration) {
-	src := c.admin.(*credentialsSource)
+// fakeClock is a clock the test moves by hand.
+type fakeClock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (k *fakeClock) Now() time.Time {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	return k.t
+}
+
+func (k *fakeClock) Advance(d time.Duration) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	k.t = k.t.Add(d)
+}
+
+// useClock makes c's admin token source read the time from a fake clock,
+// before c has made any call.
+func useClock(c *Client) *fakeClock {
+	k := &fakeClock{t: time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC)}
+	src := c.admin.(*LoginSource)
 	src.mu.Lock()
 	defer src.mu.Unlock()
-	src.now = func() time.Time { return time.Now().Add(d) }
+	src.now = k.Now
+	return k
 }
 
 // cachedToken is the access token c's admin token source holds.
 func cachedToken(c *Client) string {
-	src := c.admin.(*credentialsSource)
+	src := c.admin.(*LoginSource)
 	src.mu.Lock()
 	defer src.mu.Unlock()
 	if src.token == nil {
@@ -272,6 +293,7 @@ func TestNearExpiryRefreshesAndExpiredRefreshTokenLogsIn(t *testing.T) {
 	t.Parallel()
 	v := newAdminVlens(t)
 	c := v.client(t)
+	clock := useClock(c)
 	ctx := context.Background()
 	_, err := c.CreateInvitation(ctx, invitationInput)
 	require.NoError(t, err)
@@ -279,13 +301,12 @@ func TestNearExpiryRefreshesAndExpiredRefreshTokenLogsIn(t *testing.T) {
 
 	// 23h in, the token has an hour left (under 10% of 24h): it is still
 	// used, and renewed by a refresh in the background.
-	shiftClock(c, 23*time.Hour)
+	clock.Advance(23 * time.Hour)
 	_, err = c.CreateInvitation(ctx, invitationInput)
 	require.NoError(t, err)
 	assert.Equal(t, "Bearer access-1", v.header(createInvitationPath, 1).Get("Authorization"))
 	require.Eventually(t, func() bool { return cachedToken(c) == "access-2" }, 5*time.Second, time.Millisecond)
 	assert.Equal(t, 1, v.count(refreshTokenPath))
-	shiftClock(c, 0) // back to now, when the new token is fresh
 	_, err = c.CreateInvitation(ctx, invitationInput)
 	require.NoError(t, err)
 	assert.Equal(t, "Bearer access-2", v.header(createInvitationPath, 2).Get("Authorization"))
@@ -295,10 +316,11 @@ func TestNearExpiryRefreshesAndExpiredRefreshTokenLogsIn(t *testing.T) {
 	// expired: the caller waits for a login, and the refresh token is not
 	// even tried.
 	c = v.client(t)
+	clock = useClock(c)
 	_, err = c.CreateInvitation(ctx, invitationInput)
 	require.NoError(t, err)
 	require.Equal(t, 2, v.count(loginPath))
-	shiftClock(c, 8*24*time.Hour)
+	clock.Advance(8 * 24 * time.Hour)
 	_, err = c.CreateInvitation(ctx, invitationInput)
 	require.NoError(t, err)
 	assert.Equal(t, 3, v.count(loginPath))
@@ -307,34 +329,47 @@ func TestNearExpiryRefreshesAndExpiredRefreshTokenLogsIn(t *testing.T) {
 }
 
 // TestFailedBackgroundRenewalIsNotRepeatedAtOnce: while the cached token
-// works, a renewal that failed is tried again only after a pause, not on
-// every call.
+// works, a renewal that failed without an answer is tried again only after
+// a pause, not on every call.
 func TestFailedBackgroundRenewalIsNotRepeatedAtOnce(t *testing.T) {
 	t.Parallel()
-	v := newAdminVlens(t)
-	v.refreshDown = true
-	c := v.client(t, WithMaxRetries(0))
-	ctx := context.Background()
-	_, err := c.CreateInvitation(ctx, invitationInput)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)
-	shiftClock(c, 23*time.Hour)
+	addr := ln.Addr().String()
+	require.NoError(t, ln.Close()) // nothing listens there: every dial fails
+	v := newAdminVlens(t)
+	c := v.client(t, WithMaxRetries(0))
+	clock := useClock(c)
+	ctx := context.Background()
 	_, err = c.CreateInvitation(ctx, invitationInput)
 	require.NoError(t, err)
-	src := c.admin.(*credentialsSource)
-	require.Eventually(t, func() bool {
-		src.mu.Lock()
-		defer src.mu.Unlock()
-		return v.count(refreshTokenPath) == 1 && src.inflight == nil
-	}, 5*time.Second, time.Millisecond)
+	down, err := NewClient(testAPIKey, WithBaseURL("http://"+addr), WithMaxRetries(0))
+	require.NoError(t, err)
+	src := c.admin.(*LoginSource)
+	src.mu.Lock()
+	src.client = down // renewals go nowhere; invitations still reach v
+	src.mu.Unlock()
+
+	clock.Advance(23 * time.Hour)
+	_, err = c.CreateInvitation(ctx, invitationInput)
+	require.NoError(t, err)
+	waitIdle := func() {
+		require.Eventually(t, func() bool {
+			src.mu.Lock()
+			defer src.mu.Unlock()
+			return src.inflight == nil
+		}, 5*time.Second, time.Millisecond)
+	}
+	waitIdle()
+	assert.Equal(t, "refresh-1", src.token.RefreshToken, "a refresh that never connected spent nothing")
 	for i := 0; i < 5; i++ {
 		_, err = c.CreateInvitation(ctx, invitationInput)
 		require.NoError(t, err, "the cached token still works")
 	}
-	assert.Equal(t, 1, v.count(refreshTokenPath))
-	shiftClock(c, 23*time.Hour+renewRetryAfter+time.Second)
-	_, err = c.CreateInvitation(ctx, invitationInput)
-	require.NoError(t, err)
-	require.Eventually(t, func() bool { return v.count(refreshTokenPath) == 2 }, 5*time.Second, time.Millisecond)
+	src.mu.Lock()
+	renewAt := src.renewAt
+	src.mu.Unlock()
+	assert.Equal(t, clock.Now().Add(renewRetryAfter), renewAt, "the next try waits")
 }
 
 func TestRevokedTokenRecoversWithOneExtraCall(t *testing.T) {
@@ -370,7 +405,7 @@ func TestSecondUnauthorizedIsReturned(t *testing.T) {
 
 type tokenSourceFunc func(context.Context) (string, error)
 
-func (f tokenSourceFunc) AdminToken(ctx context.Context) (string, error) { return f(ctx) }
+func (f tokenSourceFunc) AccessToken(ctx context.Context) (string, error) { return f(ctx) }
 
 func TestAWaitingCallerGivesUpWithoutCancellingTheLogin(t *testing.T) {
 	t.Parallel()
@@ -405,8 +440,8 @@ func TestCreateInvitationWithoutAdminOptionSendsNothing(t *testing.T) {
 	assert.Zero(t, mt.GetTotalCallCount())
 }
 
-// TestCreateInvitationRetriesOnlyWhatWasNotProcessed: 503, 429 and a refused
-// connection are retried; 500, 502, 504 and a reset after the request was
+// TestCreateInvitationRetriesOnlyWhatWasNotProcessed: 429 and a refused
+// connection are retried; 503, 500, 502, 504 and a reset after the request was
 // sent are not.
 func TestCreateInvitationRetriesOnlyWhatWasNotProcessed(t *testing.T) {
 	t.Parallel()
@@ -414,7 +449,7 @@ func TestCreateInvitationRetriesOnlyWhatWasNotProcessed(t *testing.T) {
 	for _, tc := range []struct {
 		status   int
 		attempts int
-	}{{503, 3}, {429, 3}, {500, 1}, {502, 1}, {504, 1}} {
+	}{{503, 1}, {429, 3}, {500, 1}, {502, 1}, {504, 1}} {
 		t.Run(strconv.Itoa(tc.status), func(t *testing.T) {
 			t.Parallel()
 			mt, c := setup(t, static)

@@ -7,7 +7,9 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"net/http/httptrace"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/hashicorp/go-retryablehttp"
@@ -74,10 +76,11 @@ type call struct {
 	base   http.RoundTripper // what attempts are sent through
 	start  time.Time
 
-	attempts     int       // attempts sent so far (the limiter let them go)
-	attemptStart time.Time // when the latest attempt was sent
-	body         []byte    // the latest answer's body, up to the size limit
-	tooLarge     bool      // the latest answer's body was over the limit
+	attempts     int         // attempts sent so far (the limiter let them go)
+	attemptStart time.Time   // when the latest attempt was sent
+	body         []byte      // the latest answer's body, up to the size limit
+	tooLarge     bool        // the latest answer's body was over the limit
+	connected    atomic.Bool // the latest attempt got a connection (see unsent)
 }
 
 // do is the one path every endpoint takes: validate, marshal, send with
@@ -85,6 +88,9 @@ type call struct {
 func (c *Client) do(ctx context.Context, op operation, opts []CallOption) error {
 	if ctx == nil {
 		return errors.New("vlens: " + op.name + ": nil context")
+	}
+	if c.closed != nil && c.closed.Load() {
+		return fmt.Errorf("vlens: %s: %w", op.name, ErrClosed)
 	}
 	s := &c.settings // read only
 	if len(opts) > 0 {
@@ -108,28 +114,30 @@ func (c *Client) do(ctx context.Context, op operation, opts []CallOption) error 
 		return errors.New("vlens: " + op.name + ": needs an admin token: give NewClient WithAdminCredentials or WithAdminTokenSource")
 	}
 	for retried := false; ; retried = true {
-		bearer, err := c.admin.AdminToken(ctx)
+		bearer, err := c.admin.AccessToken(ctx)
+		if err == nil && (strings.TrimSpace(bearer) == "" || !validHeaderValue(bearer)) {
+			err = errors.New("the admin token source returned a token no header can carry")
+		}
 		if err != nil {
-			return fmt.Errorf("vlens: %s: getting the admin token: %w", op.name, err)
+			return &adminTokenError{op: op.name, err: err}
 		}
-		if strings.TrimSpace(bearer) == "" || !validHeaderValue(bearer) {
-			return errors.New("vlens: " + op.name + ": the admin token source returned a token no header can carry")
-		}
-		err = c.exchange(ctx, op, s, body, bearer)
+		err = c.exchange(ctx, op, s, body, bearer, adminSecrets(c.admin)...)
 		var apiErr *APIError
 		if retried || !errors.As(err, &apiErr) || apiErr.StatusCode != http.StatusUnauthorized {
 			return err
 		}
 		// Vlens refused the token (revoked early, say): drop it and go
 		// once more with a new one.
-		if d, ok := c.admin.(interface{ dropAdminToken(string) }); ok {
-			d.dropAdminToken(bearer)
+		if inv, ok := c.admin.(AdminTokenInvalidator); ok {
+			inv.InvalidateAccessToken(bearer)
 		}
 	}
 }
 
 // exchange sends body once (retries inside) and decodes the answer.
-func (c *Client) exchange(ctx context.Context, op operation, s *settings, body []byte, bearer string) error {
+// bearer, when set, is sent as the admin token; it and secrets (the admin
+// token source's other tokens) are redacted from the answer.
+func (c *Client) exchange(ctx context.Context, op operation, s *settings, body []byte, bearer string, secrets ...string) error {
 	cl := &call{ctx: ctx, op: op, s: *s, start: time.Now()}
 	cl.header, cl.base = c.header(&cl.s), baseTransport(cl.s.httpClient)
 	if len(op.header) > 0 || bearer != "" {
@@ -148,6 +156,7 @@ func (c *Client) exchange(ctx context.Context, op operation, s *settings, body [
 	if bearer != "" {
 		r.extra = append(r.extra, bearer)
 	}
+	r.extra = append(r.extra, secrets...)
 	if err != nil {
 		err = cl.failure(err, &r)
 		cl.logOutcome(0, err)
@@ -163,7 +172,8 @@ func (c *Client) exchange(ctx context.Context, op operation, s *settings, body [
 // policy, backoff and log lines are the call's hooks, and each attempt goes
 // through the call itself (see RoundTrip).
 func (cl *call) send(url string, body []byte) (*http.Response, error) {
-	req, err := retryablehttp.NewRequestWithContext(cl.ctx, http.MethodPost, url, body)
+	trace := &httptrace.ClientTrace{GotConn: func(httptrace.GotConnInfo) { cl.connected.Store(true) }}
+	req, err := retryablehttp.NewRequestWithContext(httptrace.WithClientTrace(cl.ctx, trace), http.MethodPost, url, body)
 	if err != nil {
 		return nil, err
 	}
@@ -197,6 +207,7 @@ func (cl *call) send(url string, body []byte) (*http.Response, error) {
 // (a cookie jar adds its cookies to the request in place).
 func (cl *call) prepareRetry(req *http.Request) error {
 	req.Header = cl.header.Clone()
+	cl.connected.Store(false)
 	return nil
 }
 
