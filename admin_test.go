@@ -30,7 +30,8 @@ var testCreds = AdminCredentials{TenancyName: "acme", UserNameOrEmailAddress: "a
 
 // adminVlens plays Vlens's Login, RefreshToken and CreateInvitation. Access
 // tokens are "access-N", refresh tokens "refresh-N"; it records the
-// requests it saw by path.
+// requests it saw by path. Its fields set how it fails, as the platform
+// does: set them before the first request.
 type adminVlens struct {
 	t   *testing.T
 	srv *httptest.Server
@@ -43,13 +44,17 @@ type adminVlens struct {
 	valid       map[string]bool           // access tokens Vlens accepts
 	refreshable map[string]bool           // refresh tokens Vlens accepts
 	loginGate   chan struct{}             // when set, logins wait until it is closed
+	login       func() (int, string)      // when set, the answer to every login
+	lifetimes   string                    // expireInSeconds and refreshTokenExpireInSeconds, as JSON members
 	invitation  func(n int) (int, string) // status and body for invitation n (from 1)
-	refreshDown bool                      // refreshes answer 500
+	refusal     func() (int, string)      // when set, the answer to every refresh; it spends the token
+	lostRefresh bool                      // refreshes spend the token, then the connection resets
+	keyRevoked  bool                      // every request is refused with 401
 }
 
 func newAdminVlens(t *testing.T) *adminVlens {
 	v := &adminVlens{t: t, seen: map[string]int{}, bodies: map[string][]string{}, headers: map[string][]http.Header{},
-		valid: map[string]bool{}, refreshable: map[string]bool{}}
+		valid: map[string]bool{}, refreshable: map[string]bool{}, lifetimes: `"expireInSeconds":86400,"refreshTokenExpireInSeconds":604800`}
 	v.srv = httptest.NewServer(http.HandlerFunc(v.serve))
 	t.Cleanup(v.srv.Close)
 	return v
@@ -62,40 +67,53 @@ func (v *adminVlens) serve(w http.ResponseWriter, r *http.Request) {
 	n := v.seen[r.URL.Path]
 	v.bodies[r.URL.Path] = append(v.bodies[r.URL.Path], string(body))
 	v.headers[r.URL.Path] = append(v.headers[r.URL.Path], r.Header.Clone())
-	gate := v.loginGate
+	gate, login, refusal, lost, revoked := v.loginGate, v.login, v.refusal, v.lostRefresh, v.keyRevoked
 	v.mu.Unlock()
+	if revoked {
+		w.WriteHeader(401)
+		_, _ = io.WriteString(w, errorBody(401, "bad API key"))
+		return
+	}
 	switch r.URL.Path {
 	case loginPath:
 		if gate != nil {
 			<-gate
 		}
 		var c AdminCredentials
-		if json.Unmarshal(body, &c) != nil || c != testCreds || r.Header.Get("TenancyName") != testCreds.TenancyName {
+		switch {
+		case login != nil:
+			status, b := login()
+			w.WriteHeader(status)
+			_, _ = io.WriteString(w, b)
+		case json.Unmarshal(body, &c) != nil || c != testCreds || r.Header.Get("TenancyName") != testCreds.TenancyName:
 			w.WriteHeader(401)
 			_, _ = io.WriteString(w, errorBody(401, "bad credentials"))
-			return
+		default:
+			_, _ = io.WriteString(w, v.issue(v.lifetimes, false))
 		}
-		_, _ = io.WriteString(w, v.issue(`"refreshTokenExpireInSeconds":604800`))
 	case refreshTokenPath:
-		v.mu.Lock()
-		down := v.refreshDown
-		v.mu.Unlock()
-		if down {
-			w.WriteHeader(500)
-			return
-		}
 		var req struct{ RefreshToken string }
 		_ = json.Unmarshal(body, &req)
 		v.mu.Lock()
 		ok := v.refreshable[req.RefreshToken]
 		delete(v.refreshable, req.RefreshToken)
 		v.mu.Unlock()
-		if !ok {
+		switch {
+		case lost:
+			conn, _, err := http.NewResponseController(w).Hijack()
+			require.NoError(v.t, err)
+			_ = conn.(*net.TCPConn).SetLinger(0)
+			_ = conn.Close()
+		case refusal != nil:
+			status, b := refusal()
+			w.WriteHeader(status)
+			_, _ = io.WriteString(w, b)
+		case !ok:
 			w.WriteHeader(401)
 			_, _ = io.WriteString(w, errorBody(401, "bad refresh token"))
-			return
+		default:
+			_, _ = io.WriteString(w, v.issue(`"expireInSeconds":86400`, true))
 		}
-		_, _ = io.WriteString(w, v.issue(`"encryptedAccessToken":"enc"`))
 	case createInvitationPath:
 		v.mu.Lock()
 		ok := v.valid[strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer ")]
@@ -117,14 +135,26 @@ func (v *adminVlens) serve(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// issue mints a token pair and answers with it and extra fields.
-func (v *adminVlens) issue(extra string) string {
+// set changes v's behaviour under its lock.
+func (v *adminVlens) set(f func(v *adminVlens)) {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	f(v)
+}
+
+// issue mints a token pair and answers with it and extra fields, and with
+// an encryptedAccessToken "enc-access-N" when encrypted is set.
+func (v *adminVlens) issue(extra string, encrypted bool) string {
 	v.mu.Lock()
 	defer v.mu.Unlock()
 	v.issued++
-	access, refresh := "access-"+strconv.Itoa(v.issued), "refresh-"+strconv.Itoa(v.issued)
+	n := strconv.Itoa(v.issued)
+	access, refresh := "access-"+n, "refresh-"+n
 	v.valid[access], v.refreshable[refresh] = true, true
-	return `{"data":{"accessToken":"` + access + `","expireInSeconds":86400,"refreshToken":"` + refresh + `",` + extra + `},"error_code":null}`
+	if encrypted {
+		extra += `,"encryptedAccessToken":"enc-access-` + n + `"`
+	}
+	return `{"data":{"accessToken":"` + access + `","refreshToken":"` + refresh + `",` + extra + `},"error_code":null}`
 }
 
 // header is the i-th request's headers on path.
@@ -182,7 +212,7 @@ func (k *fakeClock) Advance(d time.Duration) {
 // useClock makes c's admin token source read the time from a fake clock,
 // before c has made any call.
 func useClock(c *Client) *fakeClock {
-	k := &fakeClock{t: time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC)}
+	k := &fakeClock{t: time.Now()}
 	src := c.admin.(*LoginSource)
 	src.mu.Lock()
 	defer src.mu.Unlock()

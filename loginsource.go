@@ -237,6 +237,7 @@ func (s *LoginSource) renew(r *renewal, refreshToken string) {
 		s.backoff = min(max(2*s.backoff, loginBackoffMin), loginBackoffMax)
 		s.refusal, s.loginAt = err, now.Add(s.backoff)
 		s.renewAt = s.loginAt
+		err = &loginRefusedError{err: err, retry: s.loginAt}
 	default:
 		s.renewAt = now.Add(renewRetryAfter)
 	}

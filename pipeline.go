@@ -76,11 +76,12 @@ type call struct {
 	base   http.RoundTripper // what attempts are sent through
 	start  time.Time
 
-	attempts     int         // attempts sent so far (the limiter let them go)
-	attemptStart time.Time   // when the latest attempt was sent
-	body         []byte      // the latest answer's body, up to the size limit
-	tooLarge     bool        // the latest answer's body was over the limit
-	connected    atomic.Bool // the latest attempt got a connection (see unsent)
+	attempts     int       // attempts sent so far (the limiter let them go)
+	attemptStart time.Time // when the latest attempt was sent
+	body         []byte    // the latest answer's body, up to the size limit
+	tooLarge     bool      // the latest answer's body was over the limit
+
+	conn atomic.Int32 // how far the latest attempt got to a connection (see unsent)
 }
 
 // do is the one path every endpoint takes: validate, marshal, send with
@@ -172,7 +173,10 @@ func (c *Client) exchange(ctx context.Context, op operation, s *settings, body [
 // policy, backoff and log lines are the call's hooks, and each attempt goes
 // through the call itself (see RoundTrip).
 func (cl *call) send(url string, body []byte) (*http.Response, error) {
-	trace := &httptrace.ClientTrace{GotConn: func(httptrace.GotConnInfo) { cl.connected.Store(true) }}
+	trace := &httptrace.ClientTrace{
+		GetConn: func(string) { cl.conn.CompareAndSwap(connUnknown, connWanted) },
+		GotConn: func(httptrace.GotConnInfo) { cl.conn.Store(connGot) },
+	}
 	req, err := retryablehttp.NewRequestWithContext(httptrace.WithClientTrace(cl.ctx, trace), http.MethodPost, url, body)
 	if err != nil {
 		return nil, err
@@ -207,7 +211,7 @@ func (cl *call) send(url string, body []byte) (*http.Response, error) {
 // (a cookie jar adds its cookies to the request in place).
 func (cl *call) prepareRetry(req *http.Request) error {
 	req.Header = cl.header.Clone()
-	cl.connected.Store(false)
+	cl.conn.Store(connUnknown)
 	return nil
 }
 

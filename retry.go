@@ -53,16 +53,21 @@ func (p retryPolicy) retryable(resp *http.Response, err error, unsent bool) bool
 		p == retryLogin && resp.StatusCode == http.StatusServiceUnavailable
 }
 
+// How far an attempt got to a connection, as httptrace reports it.
+const (
+	connUnknown int32 = iota // nothing reported: a transport that does not trace
+	connWanted               // Go's transport looked for a connection
+	connGot                  // and got one: the request may have been written
+)
+
 // unsent reports whether an attempt that failed with err surely never
 // reached Vlens: its connection could not be made. A dial error says so
 // directly. The per-attempt timeout hides a dial that timed out behind its
-// own error, so the call also watches for a connection (httptrace's
-// GotConn): when Go's own transport failed without one, nothing was
-// written. A transport of the caller's may not report connections, so there
-// only a dial error counts.
+// own error, so the call also watches httptrace's GetConn and GotConn: when
+// Go's transport looked for a connection and got none, nothing was written.
+// A transport that reports neither (httpmock) is judged by its error alone.
 func (cl *call) unsent(err error) bool {
-	_, std := cl.base.(*http.Transport)
-	return dialFailed(err) || std && !cl.connected.Load() && isTransient(err)
+	return dialFailed(err) || cl.conn.Load() == connWanted && isTransient(err)
 }
 
 // dialFailed reports whether err says a connection could not be made
