@@ -133,3 +133,18 @@ func adminSecrets(src AdminTokenSource) []string {
 	}
 	return nil
 }
+
+// unusableAnswer reports whether a 2xx answer was judged unusable by the
+// SDK (malformed, too large): not a refusal, so a login answered so is not
+// held back by the back-off and the next call logs in again.
+func unusableAnswer(e *APIError) bool {
+	return e.StatusCode >= 200 && e.StatusCode <= 299 && e.kind != nil
+}
+
+// renewAt is when a token obtained at start and expiring at expires should
+// be renewed.
+func renewAt(start, expires time.Time) time.Time {
+	life := expires.Sub(start)
+	ahead := max(life/renewAheadShare, renewAheadMin)
+	return expires.Add(-min(ahead, life/2))
+}

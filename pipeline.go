@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
-	"net/http/httptrace"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -173,11 +172,7 @@ func (c *Client) exchange(ctx context.Context, op operation, s *settings, body [
 // policy, backoff and log lines are the call's hooks, and each attempt goes
 // through the call itself (see RoundTrip).
 func (cl *call) send(url string, body []byte) (*http.Response, error) {
-	trace := &httptrace.ClientTrace{
-		GetConn: func(string) { cl.conn.CompareAndSwap(connUnknown, connWanted) },
-		GotConn: func(httptrace.GotConnInfo) { cl.conn.Store(connGot) },
-	}
-	req, err := retryablehttp.NewRequestWithContext(httptrace.WithClientTrace(cl.ctx, trace), http.MethodPost, url, body)
+	req, err := retryablehttp.NewRequestWithContext(cl.traced(), http.MethodPost, url, body)
 	if err != nil {
 		return nil, err
 	}

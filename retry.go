@@ -9,6 +9,7 @@ import (
 	"math/rand/v2"
 	"net"
 	"net/http"
+	"net/http/httptrace"
 	"strconv"
 	"strings"
 	"time"
@@ -68,6 +69,15 @@ const (
 // A transport that reports neither (httpmock) is judged by its error alone.
 func (cl *call) unsent(err error) bool {
 	return dialFailed(err) || cl.conn.Load() == connWanted && isTransient(err)
+}
+
+// traced is the call's context with httptrace hooks that record in cl.conn
+// how far each attempt got to a connection.
+func (cl *call) traced() context.Context {
+	return httptrace.WithClientTrace(cl.ctx, &httptrace.ClientTrace{
+		GetConn: func(string) { cl.conn.CompareAndSwap(connUnknown, connWanted) },
+		GotConn: func(httptrace.GotConnInfo) { cl.conn.Store(connGot) },
+	})
 }
 
 // dialFailed reports whether err says a connection could not be made
