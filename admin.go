@@ -19,7 +19,10 @@ const (
 // admin bearer token that CreateInvitation needs. All three fields are
 // required; Vlens documents at most 256, 256 and 32 characters.
 //
-// Printing the credentials (fmt's verbs, slog) shows the tenancy name only.
+// The credentials are data to encoding/json: they marshal all three fields,
+// the password in clear, under the names Login sends, so that a config
+// loader can read them. Printing them (fmt's verbs, slog) shows the tenancy
+// name only.
 type AdminCredentials struct {
 	// TenancyName is the tenant's name, sent in the body and in the
 	// TenancyName header.
@@ -80,18 +83,21 @@ func (c AdminCredentials) LogValue() slog.Value {
 // AdminToken is an admin bearer token and the refresh token that renews it,
 // as Login and RefreshAdminToken return them. Treat both as secrets.
 //
-// Printing an AdminToken (fmt's verbs, slog) shows the expiry times only.
+// An AdminToken is data to encoding/json: it marshals both tokens in clear,
+// with the times in RFC 3339, and unmarshals back, so that it can be kept in
+// a secret store or shared cache. Printing it (fmt's verbs, slog) shows the
+// expiry times only.
 type AdminToken struct {
 	// AccessToken is the bearer token CreateInvitation sends.
-	AccessToken string
+	AccessToken string `json:"accessToken"`
 	// ExpiresAt is when the access token expires, from Vlens's
 	// expireInSeconds counted from when the call started.
-	ExpiresAt time.Time
+	ExpiresAt time.Time `json:"expiresAt"`
 	// RefreshToken renews the access token with RefreshAdminToken.
-	RefreshToken string
+	RefreshToken string `json:"refreshToken"`
 	// RefreshTokenExpiresAt is when the refresh token expires; zero when
 	// Vlens did not say (its refresh answer does not).
-	RefreshTokenExpiresAt time.Time
+	RefreshTokenExpiresAt time.Time `json:"refreshTokenExpiresAt"`
 }
 
 // Format prints the token with its secrets redacted, for every verb.

@@ -122,10 +122,16 @@
 //
 // # Secrets
 //
+// JSON is data, printing is for logs: encoding/json carries what the
+// package's types hold, secrets included (AuthSession's token, the inputs'
+// personal data, AdminToken's tokens, AdminCredentials' password), while
+// fmt's verbs and slog (through LogValue) show them redacted. slog's JSON
+// handler encodes a value nested in a struct, slice or map with
+// encoding/json, so log an SDK value as an attribute of its own.
+//
 // The API key, session tokens, the user's phone number, email and public
 // key, the admin password and tokens, and pre-filled form values never appear in a log line, an error string, or the fmt or slog output
-// of the package's types (printing and logging methods are nil-safe: logging
-// a nil *AuthSession on a failure path writes <nil>). The client logs nothing
+// of the package's types (fmt prints a nil pointer to one as <nil>). The client logs nothing
 // unless given WithLogger, and its log records carry no text from the server.
 //
 // Whatever the server sends back is redacted before it reaches an error:

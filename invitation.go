@@ -2,7 +2,6 @@ package vlens
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"log/slog"
 	"maps"
@@ -19,21 +18,23 @@ const createInvitationPath = "/api/IdentityUserSession/CreateInvitation"
 // Vlens pre-fills so that the user only confirms and signs. At least one of
 // PhoneNumber and Email is required.
 //
-// Printing the input (fmt's verbs, slog) shows which fields are set and the
-// form's field keys, never the user's data or the form's values.
+// The input is data to encoding/json: it marshals its fields in clear, under
+// the names Vlens gives them, and unmarshals back, so that it can go through
+// a job queue. Printing it (fmt's verbs, slog) shows which fields are set and
+// the form's field keys, never the user's data or the form's values.
 type CreateInvitationInput struct {
 	// PhoneNumber is the user's phone number in E.164 form, as for
 	// CreateAuthSessionInput.
-	PhoneNumber string
+	PhoneNumber string `json:"phoneNumber,omitempty"`
 	// Email is the user's email address, a bare address.
-	Email string
+	Email string `json:"email,omitempty"`
 	// SessionPermissions controls the features and contract types the
 	// session offers; nil leaves them to the tenant's defaults.
-	SessionPermissions *SessionPermissions
+	SessionPermissions *SessionPermissions `json:"sessionPermissions,omitempty"`
 	// RequestFieldsValues pre-fills contract forms: contract type ID, then
 	// field key, then value. Vlens documents no rule for keys and values
 	// beyond this shape; the IDs must be positive and the keys non-empty.
-	RequestFieldsValues map[int]map[string]string
+	RequestFieldsValues map[int]map[string]string `json:"RequestFieldsValues,omitempty"`
 }
 
 // Validate checks the input against the rules Vlens documents: at least one
@@ -72,20 +73,17 @@ func (in CreateInvitationInput) secrets() []string {
 	return out
 }
 
-// MarshalJSON writes the input as CreateInvitation sends it:
-// {"SessionInput":{"phoneNumber", "email", "sessionPermissions",
-// "RequestFieldsValues":{"<id>":{"<key>":"<value>"}}}}.
-func (in CreateInvitationInput) MarshalJSON() ([]byte, error) {
-	type sessionInput struct {
-		PhoneNumber         string                    `json:"phoneNumber,omitempty"`
-		Email               string                    `json:"email,omitempty"`
-		SessionPermissions  *SessionPermissions       `json:"sessionPermissions,omitempty"`
-		RequestFieldsValues map[int]map[string]string `json:"RequestFieldsValues,omitempty"`
-	}
-	return json.Marshal(struct {
-		SessionInput sessionInput `json:"SessionInput"`
-	}{sessionInput(in)})
+// invitationRequest is CreateInvitation's request body,
+// {"SessionInput":{…the input…}}: the wire wraps the input, which keeps its
+// own JSON shape for the caller.
+type invitationRequest struct {
+	SessionInput CreateInvitationInput `json:"SessionInput"`
 }
+
+// Validate validates the input.
+func (r invitationRequest) Validate() error { return r.SessionInput.Validate() }
+
+func (r invitationRequest) secrets() []string { return r.SessionInput.secrets() }
 
 // Format prints the input with the user's data and the form's values
 // redacted, for every verb.
@@ -158,7 +156,7 @@ func (c *Client) CreateInvitation(ctx context.Context, in CreateInvitationInput,
 		path:  createInvitationPath,
 		auth:  authAdmin,
 		retry: retryUnsent,
-		input: in,
+		input: invitationRequest{in},
 		data:  (*sessionToken)(&s.Token),
 	}, opts)
 	if err != nil {

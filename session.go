@@ -2,7 +2,6 @@ package vlens
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -179,13 +178,16 @@ type SessionPermissions struct {
 // that user's browser or app to start the Vlens iframe or WebView; treat it as
 // a secret (do not log it, do not cache it in shared places).
 //
-// Printing an AuthSession (fmt's verbs, slog) shows the token redacted; read
-// the Token field to get the value. Log a session only after a successful
-// call: slog reports a nil *AuthSession as a LogValue panic.
+// An AuthSession is data to encoding/json: it marshals as {"token":"…"}, the
+// token in clear, so that a handler can encode it for its front end, and
+// unmarshals back. Printing it (fmt's verbs, slog) shows the token redacted.
+// fmt prints a nil *AuthSession as <nil>; slog, which LogValue reaches
+// through a value receiver, reports a nil one as a LogValue panic, with no
+// secret in it.
 type AuthSession struct {
 	// Token is the opaque session token. Its format and lifetime are not
 	// documented by Vlens; if UserPublicKey was given, Vlens encrypts it.
-	Token string
+	Token string `json:"token"`
 }
 
 // String shows the session with its token redacted.
@@ -197,23 +199,10 @@ func (s AuthSession) GoString() string { return s.String() }
 // Format prints the session with its token redacted, for every verb.
 func (s AuthSession) Format(f fmt.State, _ rune) { _, _ = f.Write([]byte(s.String())) }
 
-// MarshalJSON encodes the session with its token redacted, so that no slog
-// handler can reveal it. To hand the token on, send the Token field itself.
-func (s AuthSession) MarshalJSON() ([]byte, error) {
-	token := ""
-	if s.Token != "" {
-		token = redacted
-	}
-	return json.Marshal(struct{ Token string }{token})
-}
-
-// LogValue logs the session with its token redacted. It is nil-safe: the
-// usual "session", s, "err", err on a failure path logs a nil session as
-// "<nil>".
-func (s *AuthSession) LogValue() slog.Value {
-	if s == nil {
-		return slog.StringValue("<nil>")
-	}
+// LogValue logs the session with its token redacted. Its receiver is a value
+// so that a session, not only a pointer to one, logs redacted in every slog
+// handler: the JSON one would otherwise marshal the token.
+func (s AuthSession) LogValue() slog.Value {
 	return slog.GroupValue(slog.String("token", mask(s.Token)))
 }
 

@@ -71,16 +71,38 @@ func (s *Server) refuseAdmin(r *http.Request, path string) string {
 	return ""
 }
 
-// login answers Login: new tokens when creds are the configured ones.
+// lockout is the admin user's failed logins in a row and, once there were
+// too many, until when it is locked out. The server's mutex guards it.
+type lockout struct {
+	failed int
+	until  time.Time
+}
+
+// login answers Login: new tokens when creds are the configured ones and
+// the user is not locked out (see WithLoginLockout).
 func (s *Server) login(w http.ResponseWriter, rec *Request, creds vlens.AdminCredentials) {
 	want := s.cfg.admin
-	if creds.TenancyName != want.TenancyName || creds.UserNameOrEmailAddress != want.UserNameOrEmailAddress ||
-		!equalSecret(creds.Password, want.Password) {
-		s.writeError(w, rec, http.StatusUnauthorized, ErrorCodeUnauthorized, "invalid user name or password", nil)
+	user := creds.TenancyName == want.TenancyName && creds.UserNameOrEmailAddress == want.UserNameOrEmailAddress
+	s.mu.Lock()
+	now := time.Now()
+	switch {
+	case user && now.Before(s.lockout.until):
+		s.mu.Unlock()
+		s.writeError(w, rec, s.cfg.loginRefusal, ErrorCodeLockedOut, "the user is locked out after too many failed logins; try again later", nil)
+		return
+	case !user || !equalSecret(creds.Password, want.Password):
+		if user && s.cfg.lockoutAttempts > 0 {
+			s.lockout.failed++
+			if s.lockout.failed >= s.cfg.lockoutAttempts {
+				s.lockout = lockout{until: now.Add(s.cfg.lockoutDuration)}
+			}
+		}
+		s.mu.Unlock()
+		s.writeError(w, rec, s.cfg.loginRefusal, ErrorCodeUnauthorized, "invalid user name or password", nil)
 		return
 	}
-	s.mu.Lock()
-	access, refresh := s.issueAdminTokens(time.Now())
+	s.lockout = lockout{}
+	access, refresh := s.issueAdminTokens(now)
 	s.logins++
 	rec.Status = http.StatusOK
 	s.mu.Unlock()
@@ -99,7 +121,7 @@ func (s *Server) refresh(w http.ResponseWriter, rec *Request, token string) {
 	now := time.Now()
 	if !valid(s.admin.refresh, token, now) {
 		s.mu.Unlock()
-		s.writeError(w, rec, http.StatusUnauthorized, ErrorCodeUnauthorized, "the refresh token is not valid, expired or already used", nil)
+		s.writeError(w, rec, s.cfg.refreshRefusal, ErrorCodeUnauthorized, "the refresh token is not valid, expired or already used", nil)
 		return
 	}
 	delete(s.admin.refresh, token)
@@ -143,8 +165,8 @@ func (s *Server) RevokeAdminTokens() {
 }
 
 // Logins returns how many logins the server accepted (and answered with new
-// tokens) since the start or the last Reset. Refused logins are not counted;
-// find them in Requests by LoginPath.
+// tokens) since the start or the last Reset. Refused logins are not counted:
+// len(RequestsTo(LoginPath)) counts every login attempt, refused or not.
 func (s *Server) Logins() int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -153,11 +175,23 @@ func (s *Server) Logins() int {
 
 // Refreshes returns how many refresh tokens the server accepted (and
 // answered with new tokens) since the start or the last Reset. Refused
-// refreshes are not counted; find them in Requests by RefreshTokenPath.
+// refreshes are not counted; find them with RequestsTo(RefreshTokenPath).
 func (s *Server) Refreshes() int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.refreshes
+}
+
+// Invitations returns how many invitations the server accepted (and
+// recorded, issuing a session token) since the start or the last Reset,
+// including those whose answer a Processed fault replaced: the count a
+// test asserts to prove that one call made exactly one invitation.
+// Refused invitations are not counted; find them with
+// RequestsTo(CreateInvitationPath).
+func (s *Server) Invitations() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.invitations
 }
 
 // AdminCredentials returns the admin login the server accepts.

@@ -7,7 +7,12 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"mime"
+	"net"
 	"net/http"
+	"net/netip"
+	"net/url"
+	"slices"
 	"strings"
 	"time"
 )
@@ -21,9 +26,11 @@ const (
 	ControlResetPath    = ControlPrefix + "reset"
 )
 
-// MaxControlFaults is the most faults one POST to ControlFaultsPath may
-// queue, counts included.
-const MaxControlFaults = 10000
+// MaxControlFaults was the most faults one POST to ControlFaultsPath could
+// queue; the queue as a whole now holds at most MaxQueuedFaults.
+//
+// Deprecated: use MaxQueuedFaults.
+const MaxControlFaults = MaxQueuedFaults
 
 // WithControlEndpoint serves a small JSON control API under ControlPrefix,
 // on the server's own address, so that a process other than the test (a
@@ -34,7 +41,7 @@ const MaxControlFaults = 10000
 //	                            faults (or one fault); answers {"queued": n}
 //	GET    ControlFaultsPath    the faults still queued: {"queued": n, "faults": [...]}
 //	DELETE ControlFaultsPath    forget the queued faults: {"queued": 0, "cleared": n}
-//	GET    ControlRequestsPath  the requests received: {"count": n, "requests": [...]}
+//	GET    ControlRequestsPath  the requests recorded: {"count": n, "dropped": d, "requests": [...]}
 //	POST   ControlResetPath     Reset: {"reset": true}
 //
 // A fault is a JSON object with any of the fields
@@ -48,16 +55,35 @@ const MaxControlFaults = 10000
 //	header       extra answer headers, {"Name": "value"} (Fault.Header)
 //	delay        a duration to hold the answer back (Fault.Delay)
 //	drop         true to close the connection unanswered (Fault.Drop)
+//	processed    true to process the request before the fault's answer (Fault.Processed)
 //	count        queue the fault this many times (default 1)
 //
 // where a duration is a string in Go's syntax ("2s", "150ms") or a number
 // of seconds. For example
 //
-//	[{"status":503},{"drop":true},{"delay":"2s"},{"status":200,"code":1050,"message":"user blocked"},{"status":429,"retryAfter":"5s"}]
+//	curl -X POST http://127.0.0.1:8080/_vlenstest/faults -H 'Content-Type: application/json' \
+//	  -d '[{"status":503},{"drop":true},{"delay":"2s"},{"status":200,"code":1050,"message":"user blocked"}]'
 //
 // A body that is not such JSON, has an unknown field, or breaks Enqueue's
 // rules is refused with HTTP 400 and {"error": "..."}, and queues nothing.
-// The Content-Type is not checked, so that curl -d works as is.
+// Faults that would take the queue over MaxQueuedFaults are refused with
+// HTTP 413 and queue nothing; the request log keeps the newest
+// MaxRecordedRequests requests (see Server.Requests).
+//
+// The endpoint answers only what a web page cannot send, so that no page a
+// developer visits can script or read it:
+//
+//   - a Host header that is not a loopback name or address (localhost,
+//     *.localhost, 127.0.0.0/8, ::1), the address the request came in on,
+//     or one of hosts, is refused with HTTP 421 (DNS rebinding);
+//   - an Origin header whose host is not one of those is refused with 403;
+//   - a POST whose Content-Type is not application/json is refused with
+//     415 (a page can send text/plain without asking the server first).
+//
+// hosts are further host names to accept, without a port, such as the
+// service name under which other containers reach the fake in
+// docker-compose. WithControlEndpoint panics on an empty host name or one
+// with a port, a slash or a space.
 //
 // Control requests are not Vlens requests: they are not recorded in
 // Requests, take no fault, wait out no latency and count against no rate
@@ -66,8 +92,15 @@ const MaxControlFaults = 10000
 // and headers with the API key, the bearer token and cookies redacted,
 // never its body. Without this option, paths under ControlPrefix are
 // answered as unknown Vlens endpoints (404).
-func WithControlEndpoint() ServerOption {
-	return func(c *config) { c.control = true }
+func WithControlEndpoint(hosts ...string) ServerOption {
+	allowed := make([]string, len(hosts))
+	for i, h := range hosts {
+		if h == "" || strings.ContainsAny(h, ":/ \t\r\n") {
+			panic("vlenstest: WithControlEndpoint: a host must be a name or an IPv4 address without a port")
+		}
+		allowed[i] = strings.ToLower(strings.TrimSuffix(h, "."))
+	}
+	return func(c *config) { c.control, c.controlHosts = true, allowed }
 }
 
 // isControlPath reports whether p is under ControlPrefix (in any case).
@@ -87,6 +120,7 @@ type controlFault struct {
 	Header       map[string]string `json:"header,omitempty"`
 	Delay        jsonDuration      `json:"delay,omitempty"`
 	Drop         bool              `json:"drop,omitempty"`
+	Processed    bool              `json:"processed,omitempty"`
 	Count        int               `json:"count,omitempty"`
 }
 
@@ -98,8 +132,8 @@ func (cf controlFault) fault() (Fault, error) {
 	if cf.RetryAfter < 0 || cf.Delay < 0 {
 		return Fault{}, errors.New(`"retryAfter" and "delay" must not be negative`)
 	}
-	if cf.Count < 0 || cf.Count > MaxControlFaults {
-		return Fault{}, fmt.Errorf(`"count" must be 0 to %d`, MaxControlFaults)
+	if cf.Count < 0 {
+		return Fault{}, errors.New(`"count" must not be negative`)
 	}
 	f := Fault{
 		Status:            cf.Status,
@@ -110,6 +144,7 @@ func (cf controlFault) fault() (Fault, error) {
 		RetryAfter:        time.Duration(cf.RetryAfter),
 		Delay:             time.Duration(cf.Delay),
 		Drop:              cf.Drop,
+		Processed:         cf.Processed,
 	}
 	if len(cf.Header) > 0 {
 		f.Header = http.Header{}
@@ -135,6 +170,7 @@ func controlFaultOf(f Fault) controlFault {
 		RetryAfter:   jsonDuration(f.RetryAfter),
 		Delay:        jsonDuration(f.Delay),
 		Drop:         f.Drop,
+		Processed:    f.Processed,
 	}
 	if !json.Valid(cf.Descriptions) {
 		cf.Descriptions = nil // as writeJSON would drop it
@@ -204,10 +240,10 @@ type controlRequest struct {
 
 // endpointNames names the endpoints for the listing.
 var endpointNames = map[string]string{
-	EndpointPath:         "CreateAuthSession",
-	CreateInvitationPath: "CreateInvitation",
-	LoginPath:            "Login",
-	RefreshTokenPath:     "RefreshToken",
+	CreateAuthSessionPath: "CreateAuthSession",
+	CreateInvitationPath:  "CreateInvitation",
+	LoginPath:             "Login",
+	RefreshTokenPath:      "RefreshToken",
 }
 
 // serveControl answers a request under ControlPrefix.
@@ -225,6 +261,9 @@ func (s *Server) serveControl(w http.ResponseWriter, r *http.Request) {
 
 // control routes a control request and returns the status it answered.
 func (s *Server) control(w http.ResponseWriter, r *http.Request) int {
+	if status, msg := s.refuseForeign(r); status != 0 {
+		return controlError(w, status, msg)
+	}
 	path := strings.TrimSuffix(strings.ToLower(r.URL.Path), "/")
 	allow := func(methods ...string) bool {
 		for _, m := range methods {
@@ -264,7 +303,7 @@ func (s *Server) control(w http.ResponseWriter, r *http.Request) int {
 		if !allow(http.MethodGet) {
 			return controlError(w, http.StatusMethodNotAllowed, "method not allowed: use GET")
 		}
-		reqs := s.Requests()
+		reqs, dropped := s.recorded()
 		list := make([]controlRequest, len(reqs))
 		for i, req := range reqs {
 			list[i] = controlRequest{Time: req.Time, Method: req.Method, Path: req.Path,
@@ -277,8 +316,9 @@ func (s *Server) control(w http.ResponseWriter, r *http.Request) int {
 		}
 		return controlJSON(w, http.StatusOK, struct {
 			Count    int              `json:"count"`
+			Dropped  int              `json:"dropped"`
 			Requests []controlRequest `json:"requests"`
-		}{len(list), list})
+		}{len(list), dropped, list})
 	case ControlResetPath:
 		if !allow(http.MethodPost) {
 			return controlError(w, http.StatusMethodNotAllowed, "method not allowed: use POST")
@@ -290,6 +330,57 @@ func (s *Server) control(w http.ResponseWriter, r *http.Request) int {
 		strings.Join([]string{ControlFaultsPath, ControlRequestsPath, ControlResetPath}, ", "))
 }
 
+// refuseForeign returns the status and message that refuse r when a web
+// page, rather than a test or a developer, could have sent it; 0 when r is
+// the endpoint's own.
+func (s *Server) refuseForeign(r *http.Request) (int, string) {
+	local, _ := r.Context().Value(http.LocalAddrContextKey).(net.Addr)
+	if !s.ownHost(r.Host, local) {
+		return http.StatusMisdirectedRequest, fmt.Sprintf("Host %q is not this fake's address or a loopback name: "+
+			"call it as 127.0.0.1 or localhost, or name the host in WithControlEndpoint (vlens-fake -control-host)", r.Host)
+	}
+	if origins, ok := r.Header["Origin"]; ok {
+		u, err := url.Parse(strings.Join(origins, ","))
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || !s.ownHost(u.Host, local) {
+			return http.StatusForbidden, "requests from web pages of other origins are refused"
+		}
+	}
+	if r.Method == http.MethodPost {
+		if mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err != nil || mt != "application/json" {
+			return http.StatusUnsupportedMediaType, "Content-Type must be application/json (curl -H 'Content-Type: application/json')"
+		}
+	}
+	return 0, ""
+}
+
+// ownHost reports whether hostport (a Host header, or an Origin's host)
+// names the fake: a loopback name or address, the address local the
+// request came in on, or one of WithControlEndpoint's hosts. A name is
+// what DNS rebinding needs; an address literal cannot be rebound.
+func (s *Server) ownHost(hostport string, local net.Addr) bool {
+	host := hostport
+	if h, _, err := net.SplitHostPort(hostport); err == nil {
+		host = h
+	}
+	host = strings.ToLower(strings.TrimSuffix(strings.Trim(host, "[]"), "."))
+	if host == "localhost" || strings.HasSuffix(host, ".localhost") || slices.Contains(s.cfg.controlHosts, host) {
+		return true
+	}
+	ip, err := netip.ParseAddr(host)
+	if err != nil {
+		return false
+	}
+	ip = ip.Unmap().WithZone("")
+	if ip.IsLoopback() {
+		return true
+	}
+	if tcp, ok := local.(*net.TCPAddr); ok {
+		own, ok := netip.AddrFromSlice(tcp.IP)
+		return ok && own.Unmap() == ip
+	}
+	return false
+}
+
 // controlEnqueue queues the faults of r's body, all or none.
 func (s *Server) controlEnqueue(w http.ResponseWriter, r *http.Request) int {
 	body, tooLarge := readBody(r)
@@ -297,15 +388,22 @@ func (s *Server) controlEnqueue(w http.ResponseWriter, r *http.Request) int {
 		return controlError(w, http.StatusRequestEntityTooLarge, "request body too large")
 	}
 	faults, err := decodeControlFaults(body)
+	if errors.Is(err, errTooManyFaults) {
+		return controlError(w, http.StatusRequestEntityTooLarge, err.Error())
+	}
 	if err != nil {
 		return controlError(w, http.StatusBadRequest, err.Error())
 	}
-	s.Enqueue(faults...)
-	s.mu.Lock()
-	queued := len(s.faults)
-	s.mu.Unlock()
+	queued, err := s.enqueue(faults)
+	if err != nil {
+		return controlError(w, http.StatusRequestEntityTooLarge, err.Error())
+	}
 	return controlJSON(w, http.StatusOK, map[string]int{"queued": queued})
 }
+
+// errTooManyFaults is a body that asks for more faults than the queue can
+// ever hold.
+var errTooManyFaults = fmt.Errorf("at most %d faults may be queued", MaxQueuedFaults)
 
 // decodeControlFaults reads a JSON list of faults, or one fault, and checks
 // every one against Enqueue's rules.
@@ -343,8 +441,8 @@ func decodeControlFaults(body []byte) ([]Fault, error) {
 			return nil, fmt.Errorf("fault %d: %w", i, err)
 		}
 		n := max(cf.Count, 1)
-		if len(faults)+n > MaxControlFaults {
-			return nil, fmt.Errorf("at most %d faults at once", MaxControlFaults)
+		if n > MaxQueuedFaults-len(faults) {
+			return nil, errTooManyFaults
 		}
 		for range n {
 			faults = append(faults, f)

@@ -5,8 +5,10 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"strings"
 	"testing"
@@ -19,24 +21,34 @@ import (
 	"github.com/vlens-go/vlens/vlenstest"
 )
 
-// controlCall sends one control request and returns the status and the raw
-// answer, which must be JSON.
+// controlCall sends one control request, as JSON when it is a POST, and
+// returns the status and the raw answer, which must be JSON.
 func controlCall(t *testing.T, srv *vlenstest.Server, method, path, body string) (int, string) {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
 	var rd io.Reader
 	if body != "" {
 		rd = strings.NewReader(body)
 	}
-	req, err := http.NewRequestWithContext(ctx, method, srv.URL+path, rd)
+	req, err := http.NewRequest(method, srv.URL+path, rd)
 	require.NoError(t, err)
-	resp, err := http.DefaultClient.Do(req)
+	if method == http.MethodPost {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	return controlSend(t, req)
+}
+
+// controlSend sends req and returns the status and the raw answer, which
+// must be JSON.
+func controlSend(t *testing.T, req *http.Request) (int, string) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	resp, err := http.DefaultClient.Do(req.WithContext(ctx))
 	require.NoError(t, err)
 	defer resp.Body.Close()
 	raw, err := io.ReadAll(resp.Body)
 	require.NoError(t, err)
-	require.True(t, json.Valid(raw), "%s %s answered %q", method, path, raw)
+	require.True(t, json.Valid(raw), "%s %s answered %q", req.Method, req.URL.Path, raw)
 	assert.Equal(t, "application/json; charset=utf-8", resp.Header.Get("Content-Type"))
 	return resp.StatusCode, string(raw)
 }
@@ -157,7 +169,6 @@ func TestControlRefusesBadJSON(t *testing.T) {
 		"negative seconds":  `[{"retryAfter":-1}]`,
 		"huge seconds":      `[{"delay":1e300}]`,
 		"negative count":    `[{"count":-1}]`,
-		"too many":          `[{"count":10000},{"status":503}]`,
 		"bad header name":   `[{"header":{"Bad Name":"x"}}]`,
 		"bad header value":  `[{"header":{"X-A":"a\r\nb"}}]`,
 		"header not string": `[{"header":{"X-A":1}}]`,
@@ -319,4 +330,123 @@ func TestControlEndpointIsOptIn(t *testing.T) {
 	require.NoError(t, json.NewDecoder(resp.Body).Decode(&env))
 	assert.Equal(t, vlenstest.ErrorCodeNotFound, env.ErrorCode)
 	require.Len(t, srv.Requests(), 1, "without the option it is an unknown Vlens endpoint")
+}
+
+// TestControlRefusesWebPages checks that the control endpoint refuses what
+// a web page can send: a simple (unpreflighted) POST, another origin, and a
+// rebound host name, for reads too; and accepts curl's and the fake's own.
+func TestControlRefusesWebPages(t *testing.T) {
+	t.Parallel()
+	srv := vlenstest.NewTestServer(t, vlenstest.WithControlEndpoint("vlens-fake"))
+	_, port, err := net.SplitHostPort(strings.TrimPrefix(srv.URL, "http://"))
+	require.NoError(t, err)
+	const faults = `[{"status":503}]`
+	tests := []struct {
+		name         string
+		method, path string
+		header       http.Header
+		host         string // the Host header; "" for the URL's
+		status       int
+	}{
+		{"a text/plain POST, as any page may send", "POST", vlenstest.ControlFaultsPath, http.Header{"Content-Type": {"text/plain"}}, "", 415},
+		{"a form POST", "POST", vlenstest.ControlFaultsPath, http.Header{"Content-Type": {"application/x-www-form-urlencoded"}}, "", 415},
+		{"a POST without Content-Type", "POST", vlenstest.ControlFaultsPath, http.Header{}, "", 415},
+		{"a reset as text/plain", "POST", vlenstest.ControlResetPath, http.Header{"Content-Type": {"text/plain"}}, "", 415},
+		{"text/json is not application/json", "POST", vlenstest.ControlFaultsPath, http.Header{"Content-Type": {"text/json"}}, "", 415},
+		{"another origin's POST", "POST", vlenstest.ControlFaultsPath, http.Header{"Content-Type": {"application/json"}, "Origin": {"https://evil.example"}}, "", 403},
+		{"another origin's read", "GET", vlenstest.ControlRequestsPath, http.Header{"Origin": {"http://evil.example"}}, "", 403},
+		{"an opaque origin", "GET", vlenstest.ControlFaultsPath, http.Header{"Origin": {"null"}}, "", 403},
+		{"a rebound host name's POST", "POST", vlenstest.ControlFaultsPath, http.Header{"Content-Type": {"application/json"}}, "evil.example:" + port, 421},
+		{"a rebound host name's read", "GET", vlenstest.ControlRequestsPath, http.Header{}, "evil.example:" + port, 421},
+		{"a rebound host name's DELETE", "DELETE", vlenstest.ControlFaultsPath, http.Header{}, "evil.example", 421},
+		{"a name that merely starts as loopback", "GET", vlenstest.ControlFaultsPath, http.Header{}, "localhost.evil.example", 421},
+		{"another address", "GET", vlenstest.ControlFaultsPath, http.Header{}, "192.0.2.1:" + port, 421},
+
+		{"curl's JSON POST", "POST", vlenstest.ControlFaultsPath, http.Header{"Content-Type": {"application/json; charset=utf-8"}}, "", 200},
+		{"localhost", "GET", vlenstest.ControlRequestsPath, http.Header{}, "localhost:" + port, 200},
+		{"a .localhost name", "GET", vlenstest.ControlRequestsPath, http.Header{}, "app.localhost:" + port, 200},
+		{"another loopback address", "GET", vlenstest.ControlRequestsPath, http.Header{}, "127.0.0.2", 200},
+		{"IPv6 loopback", "GET", vlenstest.ControlRequestsPath, http.Header{}, "[::1]:" + port, 200},
+		{"a host WithControlEndpoint names", "GET", vlenstest.ControlRequestsPath, http.Header{}, "VLENS-FAKE:8080", 200},
+		{"the fake's own origin", "POST", vlenstest.ControlFaultsPath, http.Header{"Content-Type": {"application/json"}, "Origin": {srv.URL}}, "", 200},
+		{"a loopback origin", "POST", vlenstest.ControlFaultsPath, http.Header{"Content-Type": {"application/json"}, "Origin": {"http://localhost:3000"}}, "", 200},
+		{"a named host's origin", "GET", vlenstest.ControlFaultsPath, http.Header{"Origin": {"http://vlens-fake:8080"}}, "vlens-fake:8080", 200},
+	}
+	want := 0
+	for _, tt := range tests {
+		var body io.Reader
+		if tt.method == "POST" && tt.path == vlenstest.ControlFaultsPath {
+			body = strings.NewReader(faults)
+		}
+		req, err := http.NewRequest(tt.method, srv.URL+tt.path, body)
+		require.NoError(t, err)
+		req.Header = tt.header
+		if tt.host != "" {
+			req.Host = tt.host
+		}
+		status, answer := controlSend(t, req)
+		assert.Equal(t, tt.status, status, "%s: %s", tt.name, answer)
+		if tt.status != 200 {
+			var v struct{ Error string }
+			require.NoError(t, json.Unmarshal([]byte(answer), &v), tt.name)
+			assert.NotEmpty(t, v.Error, tt.name)
+		} else if body != nil {
+			want++
+		}
+	}
+	assert.Equal(t, want, queued(t, srv), "only the accepted POSTs queued faults")
+	assert.Empty(t, srv.Requests())
+}
+
+func TestControlCapsTheFaultQueue(t *testing.T) {
+	t.Parallel()
+	srv := vlenstest.NewTestServer(t, vlenstest.WithControlEndpoint())
+	status, body := controlCall(t, srv, http.MethodPost, vlenstest.ControlFaultsPath, `[{"status":503,"count":10001}]`)
+	assert.Equal(t, http.StatusRequestEntityTooLarge, status, body)
+	status, body = controlCall(t, srv, http.MethodPost, vlenstest.ControlFaultsPath, `[{"count":10000},{"status":503}]`)
+	assert.Equal(t, http.StatusRequestEntityTooLarge, status, body)
+	assert.Equal(t, 0, queued(t, srv))
+
+	status, body = controlCall(t, srv, http.MethodPost, vlenstest.ControlFaultsPath, `{"status":503,"count":9999}`)
+	require.Equal(t, http.StatusOK, status, body)
+	status, body = controlCall(t, srv, http.MethodPost, vlenstest.ControlFaultsPath, `[{"status":502},{"status":502}]`)
+	assert.Equal(t, http.StatusRequestEntityTooLarge, status, body)
+	assert.Contains(t, body, `"error":"at most 10000 faults may be queued: 9999 are, 2 more refused; clear them with DELETE /_vlenstest/faults or Reset"`)
+	assert.Equal(t, 9999, queued(t, srv), "a refused POST queues none")
+	assert.Panics(t, func() { srv.Enqueue(vlenstest.Fault{Status: 502}, vlenstest.Fault{Status: 502}) })
+	assert.Equal(t, 9999, queued(t, srv), "a refused Enqueue queues none")
+
+	srv.Enqueue(vlenstest.Fault{Status: 502}) // the last place
+	assert.Equal(t, vlenstest.MaxQueuedFaults, queued(t, srv))
+	status, _ = controlCall(t, srv, http.MethodDelete, vlenstest.ControlFaultsPath, "")
+	require.Equal(t, http.StatusOK, status)
+	status, body = controlCall(t, srv, http.MethodPost, vlenstest.ControlFaultsPath, `{"status":503}`)
+	assert.Equal(t, http.StatusOK, status, body)
+}
+
+func TestRequestLogKeepsTheNewest(t *testing.T) {
+	t.Parallel()
+	srv := vlenstest.NewTestServer(t, vlenstest.WithControlEndpoint())
+	vlenstest.SetMaxRecordedRequests(srv, 3)
+	client := srv.Client()
+	for i := range 5 {
+		_, err := client.CreateAuthSession(context.Background(), vlens.CreateAuthSessionInput{PhoneNumber: fmt.Sprintf("+2012345678%02d", i)})
+		require.NoError(t, err)
+	}
+	var phones []string
+	for _, r := range srv.Requests() {
+		phones = append(phones, r.Input.PhoneNumber)
+	}
+	assert.Equal(t, []string{"+201234567802", "+201234567803", "+201234567804"}, phones, "the newest, in order")
+	assert.Equal(t, 2, srv.DroppedRequests())
+
+	status, body := controlCall(t, srv, http.MethodGet, vlenstest.ControlRequestsPath, "")
+	require.Equal(t, http.StatusOK, status)
+	var listed struct{ Count, Dropped int }
+	require.NoError(t, json.Unmarshal([]byte(body), &listed))
+	assert.Equal(t, 3, listed.Count)
+	assert.Equal(t, 2, listed.Dropped)
+
+	srv.Reset()
+	assert.Equal(t, 0, srv.DroppedRequests())
 }

@@ -15,7 +15,7 @@
 //
 // # Endpoints
 //
-//	POST EndpointPath          CreateAuthSession: data is a session token
+//	POST CreateAuthSessionPath CreateAuthSession: data is a session token
 //	POST CreateInvitationPath  also needs Authorization: Bearer <access token>;
 //	                           the body is {"SessionInput": {...}}; data is a session token
 //	POST LoginPath             also needs the TenancyName header; the body is a
@@ -25,7 +25,7 @@
 //	                           encryptedAccessToken, expireInSeconds, refreshToken,
 //	                           newRefreshToken}
 //
-// The server accepts one admin login, DefaultAdminCredentials unless
+// The server accepts one admin login, DefaultAdminCredentials() unless
 // WithAdminCredentials says otherwise, and Server.Client logs in with it, so
 // CreateInvitation works out of the box. Every login issues a new access
 // token (AccessTokenPrefix) and refresh token (RefreshTokenPrefix). A
@@ -52,10 +52,14 @@
 //	Content-Type not JSON                     415, ErrorCodeUnsupportedMediaType
 //	body is not the endpoint's JSON object    400, ErrorCodeMalformedBody
 //	input breaks its Validate's rules         422, ErrorCodeValidation
-//	Login: credentials not the configured     401, ErrorCodeUnauthorized
+//	Login: the user is locked out             401*, ErrorCodeLockedOut
+//	Login: credentials not the configured     401*, ErrorCodeUnauthorized
 //	RefreshToken: token unknown, expired,
-//	  already used or revoked                 401, ErrorCodeUnauthorized
+//	  already used or revoked                 401*, ErrorCodeUnauthorized
 //	otherwise                                 200, the result in data, error_code null
+//
+// (*) unless WithLoginRefusal or WithRefreshRefusal says otherwise; see
+// "Behaving like the platform" below.
 //
 // The rules of the 422 are vlens.CreateAuthSessionInput.Validate's,
 // vlens.CreateInvitationInput.Validate's and vlens.AdminCredentials.Validate's,
@@ -71,7 +75,9 @@
 //
 // The error codes, their messages and the token formats are the fake's own
 // inventions: Vlens publishes neither its codes nor its token format. The
-// fake's codes are 9000 plus the HTTP status they come with. Default session
+// fake's codes are 9000 plus the HTTP status they come with, but for
+// ErrorCodeLockedOut (9423, HTTP's Locked), which comes with a refused
+// login's status. Default session
 // tokens are TokenPrefix followed by 32 random hex digits. A userPublicKey
 // is accepted but the token is not encrypted with it.
 //
@@ -85,6 +91,32 @@
 // before any of the checks above. A client's first CreateInvitation logs in
 // first, so that login takes the next fault.
 //
+// # Behaving like the platform
+//
+// Vlens runs on ASP.NET Boilerplate / ASP.NET Zero, which differs from the
+// fake's plain 401s in ways a client must survive. The fake can behave the
+// same way:
+//
+//   - WithRefreshRefusal(200) or (400) refuses a bad refresh token with
+//     that status and an error_code, as the platform does, instead of 401;
+//     WithLoginRefusal does the same for a refused login.
+//   - The admin user is locked out after DefaultLockoutAttempts failed
+//     logins in a row, for DefaultLockoutDuration, as on the platform: this
+//     is on by default. While locked out, even the right password is
+//     refused, with ErrorCodeLockedOut. WithLoginLockout(3, 50*time.Millisecond)
+//     makes it quick to see in a test; WithLoginLockout(0, 0) turns it off.
+//   - A Fault with Processed set, such as UpstreamReset, has the request
+//     processed before the fault answers: the invitation is recorded, the
+//     refresh token spent, and the caller sees a proxy's 503. Enqueue it
+//     for the request it should hit: a client's first CreateInvitation logs
+//     in first, so queue Fault{} (the normal answer) ahead of it, or make a
+//     call first.
+//
+// Invitations counts the invitations accepted, processed faults included,
+// and len(RequestsTo(LoginPath)) the login attempts, refused ones included:
+// the counts behind "one call made exactly one invitation" and "twenty
+// calls with a wrong password made one login".
+//
 // # Control endpoint
 //
 // WithControlEndpoint adds a small JSON API under ControlPrefix
@@ -92,21 +124,33 @@
 // another process, as the vlens-fake command does for front ends:
 // POST ControlFaultsPath with [{"status":503},{"drop":true}] queues faults
 // as Enqueue does, GET lists the queued ones and DELETE clears them; GET
-// ControlRequestsPath lists the requests received, without bodies and with
+// ControlRequestsPath lists the requests recorded, without bodies and with
 // secrets redacted; POST ControlResetPath is Reset. Control requests are
 // neither recorded nor subject to faults, latency or the rate limit, and a
-// body that is not a valid list of faults is refused with 400.
+// body that is not a valid list of faults is refused with 400. So that no
+// web page can script or read it, the endpoint answers only a loopback or
+// its own address as Host (421 otherwise, against DNS rebinding), no
+// Origin or a loopback one (403 otherwise), and a POST only as
+// application/json (415 otherwise).
 //
 // # Inspection
 //
-// Requests lists every request received (ApiKey and the bearer token
-// redacted; the CreateAuthSession input or the invitation decoded); its Path
-// tells the endpoints apart. Tokens lists every session token issued, by
-// CreateAuthSession and CreateInvitation. Logins and Refreshes count the
-// logins and refreshes accepted; the refused ones are in Requests. Reset
-// forgets all of these and the queued faults, but not the admin tokens, so
-// a client carries on without logging in again. A Server is safe for
-// concurrent use.
+// Requests lists the requests received (ApiKey and the bearer token
+// redacted; Input holds a CreateAuthSession request's decoded body and
+// Invitation a CreateInvitation request's, each nil for any other request
+// or a body that does not decode); its Path tells the endpoints apart, and
+// RequestsTo lists those for one endpoint. Tokens lists every session
+// token issued, by CreateAuthSession and CreateInvitation. Logins,
+// Refreshes and Invitations count the logins, refreshes and invitations
+// accepted; the refused ones are in Requests. Reset forgets all of these
+// and the queued faults, and ends a login lockout, but keeps the admin
+// tokens, so a client carries on without logging in again. A Server is
+// safe for concurrent use.
+//
+// A long-running server stays bounded: it keeps the newest
+// MaxRecordedRequests requests (DroppedRequests counts the older ones it
+// let go) and queues at most MaxQueuedFaults faults (Enqueue panics beyond
+// that, the control endpoint answers 413).
 //
 // # Secrets
 //

@@ -45,18 +45,48 @@ func ExampleDelayed() {
 	// error: <nil> after 2 attempts
 }
 
-// In a test, NewTestServer closes the server when the test ends.
+// In a test, NewTestServer closes the server when the test ends:
+//
+//	func TestSignup(t *testing.T) {
+//		srv := vlenstest.NewTestServer(t, vlenstest.WithTokenFunc(…))
+//		…
+//	}
+//
+// An example has no *testing.T, so this one runs those lines with a stand-in
+// that runs the cleanups when the "test" ends, and its output is checked. A
+// token function makes the token known in advance.
 func ExampleNewTestServer() {
-	var t *testing.T // the test's t
-	srv := vlenstest.NewTestServer(t, vlenstest.WithTokenFunc(func(vlens.CreateAuthSessionInput) string {
-		return "test-token"
+	t := &standInT{}
+	srv := vlenstest.NewTestServer(t, vlenstest.WithTokenFunc(func(in vlens.CreateAuthSessionInput) string {
+		return "token-for-" + in.Email
 	}))
-	session, err := srv.Client().CreateAuthSession(context.Background(), vlens.CreateAuthSessionInput{PhoneNumber: "+201234567890"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if session.Token != "test-token" {
-		t.Errorf("got token %q, want %q", session.Token, "test-token")
+	client := srv.Client()
+	session, err := client.CreateAuthSession(context.Background(), vlens.CreateAuthSessionInput{Email: "ann@example.com"})
+	fmt.Println("token:", session.Token, "error:", err)
+
+	t.end()
+	_, err = client.CreateAuthSession(context.Background(), vlens.CreateAuthSessionInput{Email: "ann@example.com"})
+	fmt.Println("after the test, the server is closed:", err != nil)
+	// Output:
+	// token: token-for-ann@example.com error: <nil>
+	// after the test, the server is closed: true
+}
+
+// standInT stands in for a test's *testing.T in ExampleNewTestServer: it
+// keeps the cleanups NewTestServer registers and runs them at end. Any other
+// method panics (the embedded TB is nil).
+type standInT struct {
+	testing.TB
+	cleanups []func()
+}
+
+func (t *standInT) Helper()          {}
+func (t *standInT) Cleanup(f func()) { t.cleanups = append(t.cleanups, f) }
+
+// end runs the cleanups last first, as the testing package does.
+func (t *standInT) end() {
+	for i := len(t.cleanups) - 1; i >= 0; i-- {
+		t.cleanups[i]()
 	}
 }
 

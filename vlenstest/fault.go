@@ -2,16 +2,23 @@ package vlenstest
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"strconv"
 	"time"
 )
 
+// MaxQueuedFaults is the most faults a Server holds queued at once, so that
+// a long-running fake scripted over HTTP cannot be made to grow without
+// bound. Enqueue panics beyond it (a test that queues this many has a bug);
+// the control endpoint answers 413.
+const MaxQueuedFaults = 10000
+
 // Fault replaces the server's answer to one request (see Server.Enqueue).
 //
-// The fields combine: Delay comes first, then Drop, or else the answer built
-// from the rest. A Fault with neither Status, ErrorCode, RawBody nor Drop
-// only delays the normal answer. Otherwise the answer is:
+// The fields combine: Processed comes first, then Delay, then Drop, or else
+// the answer built from the rest. A Fault with neither Status, ErrorCode,
+// RawBody nor Drop only delays the normal answer. Otherwise the answer is:
 //
 //   - RawBody, sent as is with Content-Type text/html when it starts with
 //     '<' and application/json otherwise;
@@ -46,6 +53,14 @@ type Fault struct {
 	Delay time.Duration
 	// Drop closes the connection without answering, after Delay.
 	Drop bool
+	// Processed has the server process the request as usual before the
+	// fault's answer replaces its own: an invitation is recorded and
+	// counted, a login or refresh issues tokens (a refresh spends its
+	// refresh token), and the caller never learns of it. This is a proxy
+	// that loses the server's answer (see UpstreamReset), or with Drop a
+	// connection cut after the work was done. With only Delay, the request
+	// is processed at once and its own answer sent after Delay.
+	Processed bool
 }
 
 // RateLimited is HTTP 429 with the fake's rate-limit envelope and a
@@ -65,6 +80,20 @@ func EnvelopeError(code int, message string) Fault {
 func ProxyPage(status int) Fault {
 	text := strconv.Itoa(status) + " " + http.StatusText(status)
 	return Fault{Status: status, RawBody: "<html><head><title>" + text + "</title></head><body><h1>" + text + "</h1></body></html>\n"}
+}
+
+// UpstreamReset is HTTP 503 with the plain-text body of an Envoy proxy whose
+// connection to the server behind it reset, served after the request was
+// processed (Processed): the invitation exists, the refresh token is spent,
+// yet the caller sees a 503 that looks like a server that never acted. A
+// client must not repeat such a write blindly.
+func UpstreamReset() Fault {
+	return Fault{
+		Status:    http.StatusServiceUnavailable,
+		RawBody:   "upstream connect error or disconnect/reset before headers. reset reason: connection termination",
+		Header:    http.Header{"Content-Type": {"text/plain"}},
+		Processed: true,
+	}
 }
 
 // DropConnection closes the connection without answering, which the client
@@ -90,6 +119,10 @@ func (f Fault) status() int {
 
 // String describes the fault briefly, for test failure messages.
 func (f Fault) String() string {
+	if f.Processed {
+		f.Processed = false
+		return "processed, then " + f.String()
+	}
 	switch {
 	case f.Drop && f.Delay > 0:
 		return "drop connection after " + f.Delay.String()
@@ -123,4 +156,17 @@ func retryAfterSeconds(d time.Duration) string {
 // wholeSeconds is d in seconds, rounded up.
 func wholeSeconds(d time.Duration) int64 {
 	return int64((d + time.Second - 1) / time.Second)
+}
+
+// enqueue appends faults to the queue and returns its length, or queues
+// none and returns an error when the queue would exceed MaxQueuedFaults.
+func (s *Server) enqueue(faults []Fault) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if len(faults) > MaxQueuedFaults-len(s.faults) {
+		return len(s.faults), fmt.Errorf("at most %d faults may be queued: %d are, %d more refused; "+
+			"clear them with DELETE %s or Reset", MaxQueuedFaults, len(s.faults), len(faults), ControlFaultsPath)
+	}
+	s.faults = append(s.faults, faults...)
+	return len(s.faults), nil
 }

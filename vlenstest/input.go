@@ -25,8 +25,8 @@ type input struct {
 	refreshToken string
 }
 
-// invitationBody is CreateInvitation's body as the SDK sends it (see
-// vlens.CreateInvitationInput.MarshalJSON).
+// invitationBody is CreateInvitation's body as the SDK sends it: the
+// input's own JSON inside {"SessionInput": …}.
 type invitationBody struct {
 	SessionInput struct {
 		PhoneNumber         string                    `json:"phoneNumber"`
@@ -49,14 +49,17 @@ func readInput(r *http.Request, rec *Request) *input {
 	body, tooLarge := readBody(r)
 	in.tooLarge = tooLarge
 	switch in.path {
-	case EndpointPath:
-		in.malformed = decodeJSON(body, &in.session)
-		rec.Input = in.session
+	case CreateAuthSessionPath:
+		if in.malformed = decodeJSON(body, &in.session); in.malformed == nil {
+			rec.Input = cloneInput(&in.session)
+		}
 	case CreateInvitationPath:
 		var b invitationBody
 		in.malformed = decodeJSON(body, &b)
 		in.invitation = vlens.CreateInvitationInput(b.SessionInput)
-		rec.Invitation = cloneInvitation(&in.invitation)
+		if in.malformed == nil {
+			rec.Invitation = cloneInvitation(&in.invitation)
+		}
 	case LoginPath:
 		in.malformed = decodeJSON(body, &in.creds)
 	case RefreshTokenPath:
@@ -97,7 +100,7 @@ func (in *input) name() string {
 func (in *input) validate() map[string][]string {
 	var err error
 	switch in.path {
-	case EndpointPath:
+	case CreateAuthSessionPath:
 		err = in.session.Validate()
 	case CreateInvitationPath:
 		err = in.invitation.Validate()

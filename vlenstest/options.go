@@ -2,6 +2,7 @@ package vlenstest
 
 import (
 	"log/slog"
+	"net/http"
 	"strings"
 	"time"
 
@@ -28,15 +29,29 @@ type config struct {
 	latency    time.Duration
 	logger     *slog.Logger
 	control    bool
+	// controlHosts are WithControlEndpoint's extra host names.
+	controlHosts []string
+
+	// How the server refuses an admin: the HTTP status of a refused login
+	// and of a refused refresh, and the login lockout.
+	loginRefusal    int
+	refreshRefusal  int
+	lockoutAttempts int // 0: no lockout
+	lockoutDuration time.Duration
 }
 
 func defaultConfig() config {
 	return config{
 		apiKey:     TestAPIKey,
-		admin:      DefaultAdminCredentials,
+		admin:      DefaultAdminCredentials(),
 		accessTTL:  DefaultAccessTokenTTL,
 		refreshTTL: DefaultRefreshTokenTTL,
 		tokenFunc:  randomToken,
+
+		loginRefusal:    http.StatusUnauthorized,
+		refreshRefusal:  http.StatusUnauthorized,
+		lockoutAttempts: DefaultLockoutAttempts,
+		lockoutDuration: DefaultLockoutDuration,
 	}
 }
 
@@ -49,15 +64,17 @@ func WithAPIKey(key string) ServerOption {
 	return func(c *config) { c.apiKey = key }
 }
 
-// DefaultAdminCredentials is the admin login a Server accepts unless
+// DefaultAdminCredentials returns the admin login a Server accepts unless
 // WithAdminCredentials says otherwise, and the one Server.Client logs in
 // with. Like TestAPIKey, it is fixed and public and only ever opens a fake.
-// Read it, never assign to it: servers in parallel tests read it too; give
-// a server other credentials with WithAdminCredentials.
-var DefaultAdminCredentials = vlens.AdminCredentials{
-	TenancyName:            "vlenstest",
-	UserNameOrEmailAddress: "admin@vlenstest.example",
-	Password:               "vlenstest-password",
+// It is a function, returning a new copy each time, so that no test can
+// change what the servers of other tests accept.
+func DefaultAdminCredentials() vlens.AdminCredentials {
+	return vlens.AdminCredentials{
+		TenancyName:            "vlenstest",
+		UserNameOrEmailAddress: "admin@vlenstest.example",
+		Password:               "vlenstest-password",
+	}
 }
 
 // Default lifetimes of the admin tokens a Server issues, as Vlens documents
@@ -68,7 +85,7 @@ const (
 )
 
 // WithAdminCredentials sets the only admin login the server accepts
-// (default DefaultAdminCredentials): Login must carry creds.TenancyName in
+// (default DefaultAdminCredentials()): Login must carry creds.TenancyName in
 // its TenancyName header and all three fields, compared exactly, in its
 // body. Server.Client logs in with them. It panics on credentials that
 // creds.Validate refuses, since no vlens client could send them.
@@ -140,4 +157,66 @@ func WithLatency(d time.Duration) ServerOption {
 // logs headers, bodies or tokens. By default the server logs nothing.
 func WithLogger(l *slog.Logger) ServerOption {
 	return func(c *config) { c.logger = l }
+}
+
+// The platform Vlens is built on (ASP.NET Boilerplate / ASP.NET Zero) locks
+// a user out after DefaultLockoutAttempts failed logins in a row, for
+// DefaultLockoutDuration; the fake does the same unless WithLoginLockout
+// says otherwise.
+const (
+	DefaultLockoutAttempts = 5
+	DefaultLockoutDuration = 5 * time.Minute
+)
+
+// WithLoginLockout sets after how many failed logins in a row the admin
+// user is locked out, and for how long (defaults DefaultLockoutAttempts and
+// DefaultLockoutDuration, as on the platform). A test sets a short d, such
+// as 50ms, to see the lockout end. WithLoginLockout(0, 0) turns the lockout
+// off. A login counts as failed when it names the configured user (tenancy
+// and user name) with another password; one naming an unknown user is
+// refused without counting, since the platform locks a user's record, not a
+// name. A successful login resets the count, and so does the lockout
+// itself. While the user is locked out every login naming it is refused,
+// the right password too, with the status of a refused login
+// (WithLoginRefusal) and ErrorCodeLockedOut, and counts toward nothing.
+// Reset ends a lockout and clears the count. It panics unless attempts and
+// d are both positive, or both zero.
+func WithLoginLockout(attempts int, d time.Duration) ServerOption {
+	if !(attempts > 0 && d > 0) && !(attempts == 0 && d == 0) {
+		panic("vlenstest: WithLoginLockout: attempts and d must both be positive, or both zero to turn the lockout off")
+	}
+	return func(c *config) { c.lockoutAttempts, c.lockoutDuration = attempts, d }
+}
+
+// WithLoginRefusal sets the HTTP status with which the server refuses a
+// login: wrong credentials or a locked-out user (default 401). The platform
+// answers some refusals with 200 and others with 400 or 500, always with an
+// error_code in the envelope; a client must not take a refused login for a
+// transient failure, whatever its status. The error_code stays
+// ErrorCodeUnauthorized (ErrorCodeLockedOut for a lockout). It panics unless
+// status is 200 or 400 to 599.
+func WithLoginRefusal(status int) ServerOption {
+	checkRefusal("WithLoginRefusal", status)
+	return func(c *config) { c.loginRefusal = status }
+}
+
+// WithRefreshRefusal sets the HTTP status with which the server refuses a
+// refresh token that is unknown, expired, already used or revoked (default
+// 401). The platform refuses one with HTTP 200 or 400 plus an error_code,
+// not only with 401, so a client should treat any refusal of a refresh as
+// "log in again"; this option lets a test check that it does. The error_code
+// stays ErrorCodeUnauthorized. A refresh request that breaks the input rules
+// (a blank token) is still answered 422. It panics unless status is 200 or
+// 400 to 599.
+func WithRefreshRefusal(status int) ServerOption {
+	checkRefusal("WithRefreshRefusal", status)
+	return func(c *config) { c.refreshRefusal = status }
+}
+
+// checkRefusal panics unless status can carry a refusal: 200 with an
+// error_code, as Vlens reports most errors, or a 4xx or 5xx.
+func checkRefusal(option string, status int) {
+	if status != http.StatusOK && (status < 400 || status > 599) {
+		panic("vlenstest: " + option + ": status must be 200 or 400 to 599")
+	}
 }

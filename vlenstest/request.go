@@ -9,8 +9,14 @@ import (
 	"github.com/vlens-go/vlens"
 )
 
+// MaxRecordedRequests is the most requests a Server keeps for Requests and
+// the control endpoint's listing. Beyond it the oldest are dropped, and
+// counted by DroppedRequests, so that a long-running fake keeps a bounded
+// log of the recent past.
+const MaxRecordedRequests = 10000
+
 // Request is one request the server received, as Server.Requests lists it.
-// Path tells which endpoint it was for: compare it with EndpointPath,
+// Path tells which endpoint it was for: compare it with CreateAuthSessionPath,
 // CreateInvitationPath, LoginPath and RefreshTokenPath, which the SDK sends
 // exactly.
 //
@@ -26,12 +32,12 @@ type Request struct {
 	// Authorization (the admin bearer token) and Cookie replaced by
 	// "[redacted]".
 	Header http.Header
-	// Input is a CreateAuthSession request's body decoded as far as it
-	// decodes; the zero value when it is not a JSON object, and for the
-	// other endpoints.
-	Input vlens.CreateAuthSessionInput
-	// Invitation is a CreateInvitation request's body (its SessionInput)
-	// decoded as far as it decodes; nil for the other endpoints.
+	// Input and Invitation are the decoded body of a CreateAuthSession
+	// request and of a CreateInvitation request (its SessionInput). Each is
+	// nil unless the request was for its endpoint and its body decoded as
+	// that endpoint's JSON object; a body that decoded but breaks the
+	// input's rules (HTTP 422) is kept. At most one of them is set.
+	Input      *vlens.CreateAuthSessionInput
 	Invitation *vlens.CreateInvitationInput
 	// Time is when the request arrived.
 	Time time.Time
@@ -51,12 +57,49 @@ func (r Request) Format(f fmt.State, _ rune) {
 	if r.Fault != nil {
 		fault = r.Fault.String()
 	}
-	invitation := "<nil>"
-	if r.Invitation != nil {
-		invitation = fmt.Sprint(*r.Invitation) // its Format redacts
+	// The inputs' own Format methods redact.
+	input, invitation := "<nil>", "<nil>"
+	if r.Input != nil {
+		input = fmt.Sprint(*r.Input)
 	}
-	fmt.Fprintf(f, "vlenstest.Request{Method:%s, Path:%q, Status:%d, ErrorCode:%d, Fault:%s, Input:%v, Invitation:%s, Time:%s}",
-		r.Method, r.Path, r.Status, r.ErrorCode, fault, r.Input, invitation, r.Time.Format(time.RFC3339Nano))
+	if r.Invitation != nil {
+		invitation = fmt.Sprint(*r.Invitation)
+	}
+	fmt.Fprintf(f, "vlenstest.Request{Method:%s, Path:%q, Status:%d, ErrorCode:%d, Fault:%s, Input:%s, Invitation:%s, Time:%s}",
+		r.Method, r.Path, r.Status, r.ErrorCode, fault, input, invitation, r.Time.Format(time.RFC3339Nano))
+}
+
+// record appends rec to the recorded requests, dropping the oldest beyond
+// the limit. The caller holds s.mu.
+func (s *Server) record(rec *Request) {
+	if len(s.requests) >= s.maxRecord {
+		n := len(s.requests) - s.maxRecord + 1
+		clear(s.requests[:n]) // let the dropped ones be collected
+		s.requests = s.requests[n:]
+		s.dropped += n
+	}
+	s.requests = append(s.requests, rec)
+}
+
+// recorded returns copies of the recorded requests and the count of those
+// dropped, at one instant.
+func (s *Server) recorded() ([]Request, int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make([]Request, len(s.requests))
+	for i, r := range s.requests {
+		out[i] = r.clone()
+	}
+	return out, s.dropped
+}
+
+// DroppedRequests returns how many requests, the oldest, were dropped from
+// Requests since the start or the last Reset to keep at most
+// MaxRecordedRequests.
+func (s *Server) DroppedRequests() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.dropped
 }
 
 // redactedHeaders are the request headers whose values Request never keeps.
@@ -84,7 +127,7 @@ func (r *Request) clone() Request {
 		f := *r.Fault
 		c.Fault = &f
 	}
-	c.Input.SessionPermissions = clonePermissions(r.Input.SessionPermissions)
+	c.Input = cloneInput(r.Input)
 	c.Invitation = cloneInvitation(r.Invitation)
 	return c
 }
@@ -96,6 +139,15 @@ func clonePermissions(p *vlens.SessionPermissions) *vlens.SessionPermissions {
 	cp := *p
 	cp.AllowedContractTypeIDs = append([]int(nil), p.AllowedContractTypeIDs...)
 	return &cp
+}
+
+func cloneInput(in *vlens.CreateAuthSessionInput) *vlens.CreateAuthSessionInput {
+	if in == nil {
+		return nil
+	}
+	c := *in
+	c.SessionPermissions = clonePermissions(in.SessionPermissions)
+	return &c
 }
 
 func cloneInvitation(in *vlens.CreateInvitationInput) *vlens.CreateInvitationInput {

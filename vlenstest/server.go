@@ -25,17 +25,22 @@ import (
 )
 
 // The paths the fake serves, each matched case-insensitively and with or
-// without a trailing slash. EndpointPath, CreateAuthSession's, keeps the name
-// it had when it was the only one.
+// without a trailing slash.
 const (
-	EndpointPath         = "/api/IdentityUserSession/CreateAuthSession"
-	CreateInvitationPath = "/api/IdentityUserSession/CreateInvitation"
-	LoginPath            = "/api/credentials/Login"
-	RefreshTokenPath     = "/api/credentials/RefreshToken"
+	CreateAuthSessionPath = "/api/IdentityUserSession/CreateAuthSession"
+	CreateInvitationPath  = "/api/IdentityUserSession/CreateInvitation"
+	LoginPath             = "/api/credentials/Login"
+	RefreshTokenPath      = "/api/credentials/RefreshToken"
 )
 
+// EndpointPath is CreateAuthSessionPath's name from when it was the only
+// endpoint.
+//
+// Deprecated: use CreateAuthSessionPath.
+const EndpointPath = CreateAuthSessionPath
+
 // paths lists the paths the fake serves.
-var paths = []string{EndpointPath, CreateInvitationPath, LoginPath, RefreshTokenPath}
+var paths = []string{CreateAuthSessionPath, CreateInvitationPath, LoginPath, RefreshTokenPath}
 
 // MaxRequestBytes is the largest request body the fake reads; a larger one
 // is answered with HTTP 413 and ErrorCodeRequestTooLarge.
@@ -59,6 +64,12 @@ const (
 	ErrorCodeUnsupportedMediaType = 9415 // the Content-Type is not JSON
 	ErrorCodeValidation           = 9422 // the input breaks its Validate method's rules
 	ErrorCodeRateLimited          = 9429 // WithRateLimit's limit is exceeded
+
+	// ErrorCodeLockedOut refuses a login while the admin user is locked out
+	// (WithLoginLockout). It comes with the status of any refused login
+	// (WithLoginRefusal, 401 by default), as on the platform; 423 is HTTP's
+	// Locked.
+	ErrorCodeLockedOut = 9423
 )
 
 // faultCodeBase plus a fault's HTTP status is the error_code of a non-2xx
@@ -77,14 +88,18 @@ type Server struct {
 	closing   chan struct{}
 	closeOnce sync.Once
 
-	mu        sync.Mutex
-	faults    []Fault
-	requests  []*Request
-	tokens    []string
-	admin     adminTokens
-	logins    int
-	refreshes int
-	bucket    *tokenBucket // nil without WithRateLimit
+	mu          sync.Mutex
+	faults      []Fault
+	requests    []*Request
+	dropped     int // requests dropped from the front of requests (see record)
+	maxRecord   int // MaxRecordedRequests, or smaller in the package's tests
+	tokens      []string
+	admin       adminTokens
+	logins      int
+	refreshes   int
+	invitations int
+	lockout     lockout
+	bucket      *tokenBucket // nil without WithRateLimit
 }
 
 // NewServer starts a fake Vlens server on a random loopback port. The caller
@@ -122,7 +137,7 @@ func Listen(addr string, opts ...ServerOption) (*Server, error) {
 }
 
 func newServer(opts []ServerOption) (*Server, *httptest.Server) {
-	s := &Server{cfg: defaultConfig(), closing: make(chan struct{}), admin: newAdminTokens()}
+	s := &Server{cfg: defaultConfig(), closing: make(chan struct{}), admin: newAdminTokens(), maxRecord: MaxRecordedRequests}
 	for _, opt := range opts {
 		if opt != nil {
 			opt(&s.cfg)
@@ -184,7 +199,8 @@ func (s *Server) Client(opts ...vlens.Option) *vlens.Client {
 // Enqueue queues faults to be served, in order and one per request, instead
 // of the normal answers. A queued fault is taken by the next request whatever
 // its path, API key or body (see the package documentation). It panics on a
-// Status other than 0 or 200 to 599, and on a negative Delay or RetryAfter.
+// Status other than 0 or 200 to 599, on a negative Delay or RetryAfter, and
+// when the queue would hold more than MaxQueuedFaults; it then queues none.
 func (s *Server) Enqueue(faults ...Fault) {
 	for _, f := range faults {
 		if f.Status != 0 && (f.Status < 200 || f.Status > 599) {
@@ -194,19 +210,33 @@ func (s *Server) Enqueue(faults ...Fault) {
 			panic("vlenstest: Enqueue: Fault.Delay and Fault.RetryAfter must not be negative")
 		}
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.faults = append(s.faults, faults...)
+	if _, err := s.enqueue(faults); err != nil {
+		panic("vlenstest: Enqueue: " + err.Error())
+	}
 }
 
-// Requests returns every request received since the start or the last Reset,
-// in order of arrival.
+// Requests returns the requests received since the start or the last Reset,
+// in order of arrival: all of them, or the newest MaxRecordedRequests when
+// more arrived (see DroppedRequests).
 func (s *Server) Requests() []Request {
+	reqs, _ := s.recorded()
+	return reqs
+}
+
+// RequestsTo returns the requests received for path since the start or the
+// last Reset, in order of arrival, matching paths as the server routes them
+// (case-insensitively, with or without a trailing slash). Whatever their
+// answer, they are all there: len(RequestsTo(LoginPath)) is the number of
+// login attempts, where Logins counts only the accepted ones.
+func (s *Server) RequestsTo(path string) []Request {
+	path = strings.TrimSuffix(path, "/")
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	out := make([]Request, len(s.requests))
-	for i, r := range s.requests {
-		out[i] = r.clone()
+	var out []Request
+	for _, r := range s.requests {
+		if strings.EqualFold(strings.TrimSuffix(r.Path, "/"), path) {
+			out = append(out, r.clone())
+		}
 	}
 	return out
 }
@@ -221,14 +251,16 @@ func (s *Server) Tokens() []string {
 }
 
 // Reset forgets the recorded requests, the issued session tokens, the
-// counts of logins and refreshes and the faults not yet served, and refills
-// the rate limit. Admin tokens already issued stay valid (see
-// RevokeAdminTokens), so a client carries on without logging in again.
+// counts of logins, refreshes, invitations and dropped requests and the
+// faults not yet served, refills the rate limit, and ends a login lockout.
+// Admin tokens already issued stay valid (see RevokeAdminTokens), so a
+// client carries on without logging in again.
 func (s *Server) Reset() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.faults, s.requests, s.tokens = nil, nil, nil
-	s.logins, s.refreshes = 0, 0
+	s.logins, s.refreshes, s.invitations, s.dropped = 0, 0, 0, 0
+	s.lockout = lockout{}
 	if s.bucket != nil {
 		s.bucket.refill(time.Now())
 	}
@@ -244,7 +276,9 @@ func (s *Server) Format(f fmt.State, _ rune) {
 }
 
 // serve answers one request: record it, take the next fault, wait out the
-// latency, then answer with the fault or the endpoint's behaviour. Control
+// latency, then answer with the fault or the endpoint's behaviour. A
+// Processed fault has the request processed first, its answer kept aside
+// (and replayed when the fault only delays it). Control
 // requests (WithControlEndpoint) go to serveControl instead, before any of
 // that.
 func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
@@ -256,6 +290,10 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	rec := &Request{Method: r.Method, Path: r.URL.Path, Header: redactHeader(r.Header), Time: start}
 	in := readInput(r, rec)
 	fault, hasFault := s.arrive(rec)
+	var processed *processedAnswer
+	if hasFault && fault.Processed {
+		processed = s.process(r, rec, in)
+	}
 
 	delay := s.cfg.latency
 	if hasFault {
@@ -270,6 +308,8 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		s.drop(w)
 	case hasFault && !fault.delayOnly():
 		s.writeFault(w, rec, fault)
+	case processed != nil:
+		s.replay(w, rec, processed)
 	default:
 		s.answer(w, r, rec, in)
 	}
@@ -280,7 +320,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 func (s *Server) arrive(rec *Request) (Fault, bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.requests = append(s.requests, rec)
+	s.record(rec)
 	if len(s.faults) == 0 {
 		return Fault{}, false
 	}
@@ -350,11 +390,11 @@ func (s *Server) answer(w http.ResponseWriter, r *http.Request, rec *Request, in
 		return
 	}
 	switch in.path {
-	case EndpointPath:
-		s.issueSession(w, rec, in.session)
+	case CreateAuthSessionPath:
+		s.issueSession(w, rec, in.session, false)
 	case CreateInvitationPath:
 		s.issueSession(w, rec, vlens.CreateAuthSessionInput{PhoneNumber: in.invitation.PhoneNumber,
-			Email: in.invitation.Email, SessionPermissions: in.invitation.SessionPermissions})
+			Email: in.invitation.Email, SessionPermissions: in.invitation.SessionPermissions}, true)
 	case LoginPath:
 		s.login(w, rec, in.creds)
 	case RefreshTokenPath:
@@ -362,8 +402,39 @@ func (s *Server) answer(w http.ResponseWriter, r *http.Request, rec *Request, in
 	}
 }
 
-// issueSession answers with a session token for in.
-func (s *Server) issueSession(w http.ResponseWriter, rec *Request, in vlens.CreateAuthSessionInput) {
+// processedAnswer is the answer to a request processed for a Processed
+// fault, kept aside: the fault's answer usually replaces it.
+type processedAnswer struct {
+	recorder        *httptest.ResponseRecorder
+	status, errCode int
+}
+
+// process answers the request as usual into a processedAnswer. rec shows
+// no answer until one is written to the caller.
+func (s *Server) process(r *http.Request, rec *Request, in *input) *processedAnswer {
+	p := &processedAnswer{recorder: httptest.NewRecorder()}
+	s.answer(p.recorder, r, rec, in)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	p.status, p.errCode = rec.Status, rec.ErrorCode
+	rec.Status, rec.ErrorCode = 0, 0
+	return p
+}
+
+// replay writes a processed answer, for a Processed fault that only delays
+// it.
+func (s *Server) replay(w http.ResponseWriter, rec *Request, p *processedAnswer) {
+	for name, values := range p.recorder.Header() {
+		w.Header()[name] = values
+	}
+	s.finish(rec, p.status, p.errCode)
+	w.WriteHeader(p.status)
+	_, _ = w.Write(p.recorder.Body.Bytes())
+}
+
+// issueSession answers with a session token for in, and counts it as an
+// invitation when invitation is true.
+func (s *Server) issueSession(w http.ResponseWriter, rec *Request, in vlens.CreateAuthSessionInput, invitation bool) {
 	token := s.cfg.tokenFunc(in)
 	env := envelope{}
 	if token != "" {
@@ -372,6 +443,9 @@ func (s *Server) issueSession(w http.ResponseWriter, rec *Request, in vlens.Crea
 	s.mu.Lock()
 	if token != "" {
 		s.tokens = append(s.tokens, token)
+	}
+	if invitation {
+		s.invitations++
 	}
 	rec.Status = http.StatusOK
 	s.mu.Unlock()

@@ -149,7 +149,7 @@ func TestFaultHeaderWins(t *testing.T) {
 	t.Parallel()
 	srv := vlenstest.NewTestServer(t)
 	srv.Enqueue(vlenstest.Fault{Status: 200, Header: http.Header{"Content-Type": {"text/plain"}}})
-	resp, err := http.Post(srv.URL+vlenstest.EndpointPath, "application/json", strings.NewReader(`{}`))
+	resp, err := http.Post(srv.URL+vlenstest.CreateAuthSessionPath, "application/json", strings.NewReader(`{}`))
 	require.NoError(t, err)
 	resp.Body.Close()
 	assert.Equal(t, "text/plain", resp.Header.Get("Content-Type"))
@@ -159,9 +159,9 @@ func TestFaultIsTakenBeforeAuthentication(t *testing.T) {
 	t.Parallel()
 	srv := vlenstest.NewTestServer(t)
 	srv.Enqueue(vlenstest.Fault{Status: 503})
-	resp := post(t, srv.URL+vlenstest.EndpointPath, http.Header{"Content-Type": {"application/json"}}, `{}`)
+	resp := post(t, srv.URL+vlenstest.CreateAuthSessionPath, http.Header{"Content-Type": {"application/json"}}, `{}`)
 	assert.Equal(t, 503, resp.status)
-	resp = post(t, srv.URL+vlenstest.EndpointPath, http.Header{"Content-Type": {"application/json"}}, `{}`)
+	resp = post(t, srv.URL+vlenstest.CreateAuthSessionPath, http.Header{"Content-Type": {"application/json"}}, `{}`)
 	assert.Equal(t, 401, resp.status)
 }
 
@@ -261,27 +261,27 @@ func TestEndpointAnswers(t *testing.T) {
 		code   int
 		fields []string // keys of error_descriptions
 	}{
-		{"valid input issues a token", "POST", vlenstest.EndpointPath, good(), `{"phoneNumber":"+201234567890"}`, 200, 0, nil},
-		{"field names match case-insensitively and unknown fields are ignored", "POST", vlenstest.EndpointPath, good(),
+		{"valid input issues a token", "POST", vlenstest.CreateAuthSessionPath, good(), `{"phoneNumber":"+201234567890"}`, 200, 0, nil},
+		{"field names match case-insensitively and unknown fields are ignored", "POST", vlenstest.CreateAuthSessionPath, good(),
 			`{"PHONENUMBER":"+201234567890","somethingNew":1,"sessionPermissions":{"digitalIdentityOnly":true}}`, 200, 0, nil},
-		{"path matches case-insensitively", "POST", strings.ToLower(vlenstest.EndpointPath), good(), `{"email":"a@example.com"}`, 200, 0, nil},
-		{"JSON with charset", "POST", vlenstest.EndpointPath, with("Content-Type", "application/json; charset=utf-8"), `{"email":"a@example.com"}`, 200, 0, nil},
+		{"path matches case-insensitively", "POST", strings.ToLower(vlenstest.CreateAuthSessionPath), good(), `{"email":"a@example.com"}`, 200, 0, nil},
+		{"JSON with charset", "POST", vlenstest.CreateAuthSessionPath, with("Content-Type", "application/json; charset=utf-8"), `{"email":"a@example.com"}`, 200, 0, nil},
 		{"other path is 404", "POST", "/api/IdentityUserSession/GetSession", good(), `{}`, 404, vlenstest.ErrorCodeNotFound, nil},
-		{"GET is 405", "GET", vlenstest.EndpointPath, good(), ``, 405, vlenstest.ErrorCodeMethodNotAllowed, nil},
-		{"missing ApiKey is 401", "POST", vlenstest.EndpointPath, with("ApiKey", ""), `{"phoneNumber":"+201234567890"}`, 401, vlenstest.ErrorCodeUnauthorized, nil},
-		{"wrong ApiKey is 401", "POST", vlenstest.EndpointPath, with("ApiKey", "nope"), `{"phoneNumber":"+201234567890"}`, 401, vlenstest.ErrorCodeUnauthorized, nil},
-		{"body over the limit is 413", "POST", vlenstest.EndpointPath, good(), `{"email":"` + strings.Repeat("a", vlenstest.MaxRequestBytes) + `"}`, 413, vlenstest.ErrorCodeRequestTooLarge, nil},
-		{"text/plain is 415", "POST", vlenstest.EndpointPath, with("Content-Type", "text/plain"), `{"phoneNumber":"+201234567890"}`, 415, vlenstest.ErrorCodeUnsupportedMediaType, nil},
-		{"missing Content-Type is 415", "POST", vlenstest.EndpointPath, with("Content-Type", ""), `{"phoneNumber":"+201234567890"}`, 415, vlenstest.ErrorCodeUnsupportedMediaType, nil},
-		{"non-JSON body is 400", "POST", vlenstest.EndpointPath, good(), `phoneNumber=+201234567890`, 400, vlenstest.ErrorCodeMalformedBody, []string{"$"}},
-		{"empty body is 400", "POST", vlenstest.EndpointPath, good(), ``, 400, vlenstest.ErrorCodeMalformedBody, []string{"$"}},
-		{"JSON array is 400", "POST", vlenstest.EndpointPath, good(), `[]`, 400, vlenstest.ErrorCodeMalformedBody, []string{"$"}},
-		{"trailing data is 400", "POST", vlenstest.EndpointPath, good(), `{"phoneNumber":"+201234567890"} {}`, 400, vlenstest.ErrorCodeMalformedBody, []string{"$"}},
-		{"field of the wrong type is 400 naming it", "POST", vlenstest.EndpointPath, good(), `{"phoneNumber":201234567890}`, 400, vlenstest.ErrorCodeMalformedBody, []string{"phoneNumber"}},
-		{"nested field of the wrong type is 400 naming it", "POST", vlenstest.EndpointPath, good(),
+		{"GET is 405", "GET", vlenstest.CreateAuthSessionPath, good(), ``, 405, vlenstest.ErrorCodeMethodNotAllowed, nil},
+		{"missing ApiKey is 401", "POST", vlenstest.CreateAuthSessionPath, with("ApiKey", ""), `{"phoneNumber":"+201234567890"}`, 401, vlenstest.ErrorCodeUnauthorized, nil},
+		{"wrong ApiKey is 401", "POST", vlenstest.CreateAuthSessionPath, with("ApiKey", "nope"), `{"phoneNumber":"+201234567890"}`, 401, vlenstest.ErrorCodeUnauthorized, nil},
+		{"body over the limit is 413", "POST", vlenstest.CreateAuthSessionPath, good(), `{"email":"` + strings.Repeat("a", vlenstest.MaxRequestBytes) + `"}`, 413, vlenstest.ErrorCodeRequestTooLarge, nil},
+		{"text/plain is 415", "POST", vlenstest.CreateAuthSessionPath, with("Content-Type", "text/plain"), `{"phoneNumber":"+201234567890"}`, 415, vlenstest.ErrorCodeUnsupportedMediaType, nil},
+		{"missing Content-Type is 415", "POST", vlenstest.CreateAuthSessionPath, with("Content-Type", ""), `{"phoneNumber":"+201234567890"}`, 415, vlenstest.ErrorCodeUnsupportedMediaType, nil},
+		{"non-JSON body is 400", "POST", vlenstest.CreateAuthSessionPath, good(), `phoneNumber=+201234567890`, 400, vlenstest.ErrorCodeMalformedBody, []string{"$"}},
+		{"empty body is 400", "POST", vlenstest.CreateAuthSessionPath, good(), ``, 400, vlenstest.ErrorCodeMalformedBody, []string{"$"}},
+		{"JSON array is 400", "POST", vlenstest.CreateAuthSessionPath, good(), `[]`, 400, vlenstest.ErrorCodeMalformedBody, []string{"$"}},
+		{"trailing data is 400", "POST", vlenstest.CreateAuthSessionPath, good(), `{"phoneNumber":"+201234567890"} {}`, 400, vlenstest.ErrorCodeMalformedBody, []string{"$"}},
+		{"field of the wrong type is 400 naming it", "POST", vlenstest.CreateAuthSessionPath, good(), `{"phoneNumber":201234567890}`, 400, vlenstest.ErrorCodeMalformedBody, []string{"phoneNumber"}},
+		{"nested field of the wrong type is 400 naming it", "POST", vlenstest.CreateAuthSessionPath, good(),
 			`{"phoneNumber":"+201234567890","sessionPermissions":{"allowedContractTypeIds":"414"}}`, 400, vlenstest.ErrorCodeMalformedBody, []string{"sessionPermissions.allowedContractTypeIds"}},
-		{"no phone or email is 422", "POST", vlenstest.EndpointPath, good(), `{}`, 422, vlenstest.ErrorCodeValidation, []string{"phoneNumber"}},
-		{"every bad field is named", "POST", vlenstest.EndpointPath, good(),
+		{"no phone or email is 422", "POST", vlenstest.CreateAuthSessionPath, good(), `{}`, 422, vlenstest.ErrorCodeValidation, []string{"phoneNumber"}},
+		{"every bad field is named", "POST", vlenstest.CreateAuthSessionPath, good(),
 			`{"phoneNumber":"0123","email":"Ann <a@example.com>","sessionPermissions":{"allowedContractTypeIds":[414,-1,414]}}`,
 			422, vlenstest.ErrorCodeValidation,
 			[]string{"email", "phoneNumber", "sessionPermissions.allowedContractTypeIds[1]", "sessionPermissions.allowedContractTypeIds[2]"}},
@@ -333,8 +333,8 @@ func TestRecordedRequest(t *testing.T) {
 	require.Len(t, reqs, 1)
 	r := reqs[0]
 	assert.Equal(t, "POST", r.Method)
-	assert.Equal(t, vlenstest.EndpointPath, r.Path)
-	assert.Equal(t, in, r.Input)
+	assert.Equal(t, vlenstest.CreateAuthSessionPath, r.Path)
+	assert.Equal(t, &in, r.Input)
 	assert.Equal(t, []string{"[redacted]"}, r.Header.Values("ApiKey"))
 	assert.Contains(t, r.Header.Get("User-Agent"), "vlens-go/")
 	assert.WithinDuration(t, before, r.Time, time.Minute)
@@ -429,7 +429,7 @@ func TestRateLimit(t *testing.T) {
 	assert.Equal(t, vlenstest.ErrorCodeRateLimited, apiErr.Code)
 	assert.Equal(t, time.Second, apiErr.RetryAfter, "Retry-After is rounded up to whole seconds")
 
-	got := post(t, srv.URL+vlenstest.EndpointPath, http.Header{"Content-Type": {"application/json"}}, `{}`)
+	got := post(t, srv.URL+vlenstest.CreateAuthSessionPath, http.Header{"Content-Type": {"application/json"}}, `{}`)
 	assert.Equal(t, 429, got.status, "requests that would fail authentication count too")
 	assert.Equal(t, "1", got.header.Get("Retry-After"))
 
@@ -539,7 +539,7 @@ func TestClose(t *testing.T) {
 		t.Run("inner", func(t *testing.T) {
 			url = vlenstest.NewTestServer(t).URL
 		})
-		_, err := http.Post(url+vlenstest.EndpointPath, "application/json", strings.NewReader(`{}`))
+		_, err := http.Post(url+vlenstest.CreateAuthSessionPath, "application/json", strings.NewReader(`{}`))
 		assert.Error(t, err)
 	})
 	t.Run("Close cuts delays short", func(t *testing.T) {

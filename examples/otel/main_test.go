@@ -342,7 +342,7 @@ func TestRunWithAPIKeyCallsTheGivenServer(t *testing.T) {
 	assert.Empty(t, stderr.String())
 	reqs := srv.Requests()
 	require.Len(t, reqs, 1)
-	assert.Equal(t, vlens.CreateAuthSessionInput{Email: testEmail}, reqs[0].Input)
+	assert.Equal(t, &vlens.CreateAuthSessionInput{Email: testEmail}, reqs[0].Input)
 	assert.Equal(t, 2, strings.Count(stdout.String(), " trace="), stdout.String())
 	for _, secret := range secretForms(testAPIKey, testToken, testEmail) {
 		assert.NotContains(t, stdout.String(), secret)

@@ -41,7 +41,7 @@ func TestWithAPIKeyCallsTheGivenServer(t *testing.T) {
 	assert.Empty(t, stderr.String())
 	reqs := srv.Requests()
 	require.Len(t, reqs, 1)
-	assert.Equal(t, vlens.CreateAuthSessionInput{Email: "ann@example.com"}, reqs[0].Input)
+	assert.Equal(t, &vlens.CreateAuthSessionInput{Email: "ann@example.com"}, reqs[0].Input)
 }
 
 func TestFailures(t *testing.T) {

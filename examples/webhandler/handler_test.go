@@ -98,6 +98,7 @@ func TestSessionHandler(t *testing.T) {
 			if tt.status == 200 {
 				assert.Equal(t, map[string]string{"token": "session-token"}, body)
 				in := srv.Requests()[0].Input
+				require.NotNil(t, in)
 				assert.Equal(t, ann.Phone, in.PhoneNumber, "the user comes from our records")
 				assert.Equal(t, []int{414}, in.SessionPermissions.AllowedContractTypeIDs)
 				return
@@ -112,13 +113,72 @@ func TestSessionHandler(t *testing.T) {
 	}
 }
 
+// callRecorder passes calls on to a client and keeps the error the last
+// one returned, so that a test can see what the handler's call did.
+type callRecorder struct {
+	SessionCreator
+	err error
+}
+
+func (c *callRecorder) CreateAuthSession(ctx context.Context, in vlens.CreateAuthSessionInput, opts ...vlens.CallOption) (*vlens.AuthSession, error) {
+	s, err := c.SessionCreator.CreateAuthSession(ctx, in, opts...)
+	c.err = err
+	return s, err
+}
+
+// TestSessionHandlerBrowserGone: when the browser goes away, the handler's
+// Vlens call ends with the browser's request (before anything is sent, or
+// while Vlens is answering), and the handler neither answers nor logs:
+// nobody is listening, and a departed browser is not a failure to report.
 func TestSessionHandlerBrowserGone(t *testing.T) {
 	t.Parallel()
-	srv := vlenstest.NewTestServer(t)
-	h := &SessionHandler{Vlens: srv.Client(), Auth: stubAuth{ann}}
-	ctx, cancel := context.WithCancel(context.Background())
-	cancel()
-	rec := httptest.NewRecorder()
-	h.ServeHTTP(rec, httptest.NewRequest(http.MethodPost, "/api/vlens-session", nil).WithContext(ctx))
-	assert.Empty(t, rec.Body.String(), "nobody is listening")
+	tests := []struct {
+		name     string
+		midCall  bool // the browser leaves while Vlens holds its answer back
+		requests int  // requests Vlens receives
+	}{
+		{name: "gone before the call", requests: 0},
+		{name: "gone while Vlens answers", midCall: true, requests: 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			srv := vlenstest.NewTestServer(t)
+			if tt.midCall {
+				srv.Enqueue(vlenstest.Delayed(time.Minute))
+			}
+			calls := &callRecorder{SessionCreator: srv.Client()}
+			var logs bytes.Buffer
+			h := &SessionHandler{Vlens: calls, Auth: stubAuth{ann},
+				Logger: slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))}
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			if !tt.midCall {
+				cancel()
+			}
+			rec := httptest.NewRecorder()
+			done := make(chan struct{})
+			go func() {
+				defer close(done)
+				h.ServeHTTP(rec, httptest.NewRequest(http.MethodPost, "/api/vlens-session", nil).WithContext(ctx))
+			}()
+			if tt.midCall {
+				require.Eventually(t, func() bool { return len(srv.Requests()) == 1 }, 5*time.Second, time.Millisecond,
+					"the request reaches Vlens")
+				cancel()
+			}
+			select {
+			case <-done:
+			case <-time.After(5 * time.Second): // far below the handler's 10s timeout and the fault's minute
+				t.Fatal("the handler's call outlived the browser's request")
+			}
+
+			assert.ErrorIs(t, calls.err, context.Canceled, "the Vlens call ends with the browser's request")
+			assert.Len(t, srv.Requests(), tt.requests)
+			assert.Empty(t, srv.Tokens(), "Vlens issued no token")
+			assert.Empty(t, rec.Header().Get("Content-Type"), "no answer was written")
+			assert.Empty(t, rec.Body.String(), "nobody is listening")
+			assert.Empty(t, logs.String(), "a departed browser is not an error to log")
+		})
+	}
 }

@@ -5,28 +5,33 @@
 //	vlens-fake -addr 127.0.0.1:8080
 //
 // It prints the base URL, the API key and the admin login the fake accepts
-// (vlenstest.DefaultAdminCredentials, for CreateInvitation), with curl
+// (vlenstest.DefaultAdminCredentials(), for CreateInvitation), with curl
 // commands to try CreateAuthSession and the invitation flow, and logs one
 // line per request (never headers, bodies or tokens). Point a backend at
 // it with VLENS_BASE_URL and VLENS_API_KEY, or vlens.WithBaseURL.
 //
 // Faults are scripted from outside through the fake's control endpoint
-// (vlenstest.WithControlEndpoint), unless -control=false:
+// (vlenstest.WithControlEndpoint), unless -control=false. It takes JSON
+// only, from loopback host names and origins (or -control-host's names),
+// so that no web page can script it:
 //
-//	curl -X POST http://127.0.0.1:8080/_vlenstest/faults -d '[{"status":503},{"drop":true}]'
+//	curl -X POST http://127.0.0.1:8080/_vlenstest/faults -H 'Content-Type: application/json' -d '[{"status":503},{"drop":true}]'
 //	curl -X DELETE http://127.0.0.1:8080/_vlenstest/faults
 //	curl http://127.0.0.1:8080/_vlenstest/requests
 //
-// It shuts down cleanly and exits 0 on SIGINT or SIGTERM, and also when
-// the process that started it exits (-exit-with-parent, on by default): a
-// killed `go run` does not pass SIGTERM on, and would otherwise leave the
-// server it built running. -h prints the usage and exits 0; a bad flag
-// exits 2; a failure to listen exits 1.
+// It shuts down cleanly and exits 0 on SIGINT or SIGTERM. Run from `go
+// run`'s build directory, it also exits when the process that started it
+// (go run) exits: a killed `go run` does not pass SIGTERM on, and would
+// otherwise leave the server it built running. Elsewhere it keeps running
+// when its parent exits, as a fake started in the background by a script
+// must; -exit-with-parent=true or =false decides instead. -h prints the
+// usage and exits 0; a bad flag exits 2; a failure to listen exits 1.
 package main
 
 import (
 	"bytes"
 	"context"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -37,6 +42,8 @@ import (
 	"net/url"
 	"os"
 	"os/signal"
+	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -45,10 +52,65 @@ import (
 )
 
 func main() {
+	// The parent is read before anything else: the later it is read, the
+	// likelier a parent that has already exited (and the process that
+	// adopted the fake) is taken for the one to watch.
+	started := launch{parent: os.Getppid()}
+	if exe, err := os.Executable(); err == nil {
+		started.goRun = builtByGoRun(exe)
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	err := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	err := run(ctx, started, os.Args[1:], os.Stdout, os.Stderr)
 	stop()
 	os.Exit(exitCode(err, os.Stderr))
+}
+
+// launch is how the process was started.
+type launch struct {
+	// parent is the parent's process ID, read first thing in main.
+	parent int
+	// goRun reports that the binary runs from go run's build directory.
+	goRun bool
+}
+
+// builtByGoRun reports whether exe is a binary go run built. go run links
+// it into <temp>/go-build<digits>/b001/exe/<name>, and since Go 1.24 runs
+// it from the build cache once cached: <GOCACHE>/<xx>/<xx…, 64 hex
+// digits>-d/<name>. No installed binary lives in either.
+func builtByGoRun(exe string) bool {
+	dir := filepath.Dir(exe)
+	if filepath.Base(dir) == "exe" && strings.HasPrefix(filepath.Base(filepath.Dir(filepath.Dir(dir))), "go-build") {
+		return true
+	}
+	id, ok := strings.CutSuffix(filepath.Base(dir), "-d")
+	_, err := hex.DecodeString(id)
+	return ok && len(id) == 64 && err == nil && filepath.Base(filepath.Dir(dir)) == id[:2]
+}
+
+// autoBool is a boolean flag that may be left unset ("auto"), so that the
+// command can tell the default from an explicit choice.
+type autoBool struct{ set, value bool }
+
+func (b *autoBool) IsBoolFlag() bool { return true }
+
+func (b *autoBool) String() string {
+	if b == nil || !b.set {
+		return "auto"
+	}
+	return strconv.FormatBool(b.value)
+}
+
+func (b *autoBool) Set(s string) error {
+	if s == "auto" {
+		*b = autoBool{}
+		return nil
+	}
+	v, err := strconv.ParseBool(s)
+	if err != nil {
+		return errors.New("must be true, false or auto")
+	}
+	*b = autoBool{set: true, value: v}
+	return nil
 }
 
 // usageError is a bad command line, already reported with the usage.
@@ -78,16 +140,19 @@ const parentPollInterval = 200 * time.Millisecond
 var errParentExited = errors.New("the process that started vlens-fake exited")
 
 // run parses the flags, serves until ctx ends, then closes the server.
-func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+func run(ctx context.Context, started launch, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("vlens-fake", flag.ContinueOnError)
 	addr := fs.String("addr", "127.0.0.1:8080", "`host:port` to listen on (port 0: any free port); 0.0.0.0:8080 in a container, whose callers then need vlens.WithInsecureHTTP()")
 	key := fs.String("key", vlenstest.TestAPIKey, "the only API `key` the fake accepts")
 	rate := fs.Float64("rate", 0, "rate limit in requests per second over the Vlens endpoints (0: none)")
 	burst := fs.Int("burst", 1, "burst size of the rate limit")
 	latency := fs.Duration("latency", 0, "`delay` added to every answer, such as 300ms")
+	platformOptions := platformFlags(fs)
 	quiet := fs.Bool("quiet", false, "do not log requests")
 	control := fs.Bool("control", true, "serve the control endpoint under "+vlenstest.ControlPrefix+" to script faults")
-	exitWithParent := fs.Bool("exit-with-parent", true, "shut down when the process that started it exits (as a killed go run does); false keeps it running, as under nohup")
+	controlHosts := fs.String("control-host", "", "comma-separated host `names` the control endpoint accepts besides loopback ones, such as a docker-compose service name")
+	var exitWithParent autoBool
+	fs.Var(&exitWithParent, "exit-with-parent", "shut down when the process that started it exits: true, false, or auto (the default): only when run from go run's build directory, as a killed go run leaves it running otherwise")
 	fs.Usage = func() { usage(fs) }
 
 	var parseOut bytes.Buffer
@@ -109,8 +174,17 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return badUsage(fs, err)
 	}
+	platform, err := platformOptions()
+	if err != nil {
+		return badUsage(fs, err)
+	}
+	opts = append(opts, platform...)
 	if *control {
-		opts = append(opts, vlenstest.WithControlEndpoint())
+		hosts, err := hostList(*controlHosts)
+		if err != nil {
+			return badUsage(fs, err)
+		}
+		opts = append(opts, vlenstest.WithControlEndpoint(hosts...))
 	}
 	if !*quiet {
 		opts = append(opts, vlenstest.WithLogger(slog.New(slog.NewTextHandler(stderr, nil))))
@@ -122,10 +196,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	defer srv.Close()
 
-	if *exitWithParent {
+	if exitWithParent.value || (!exitWithParent.set && started.goRun) {
 		var cancel context.CancelFunc
-		ctx, cancel = watchParent(ctx, os.Getppid, parentPollInterval)
+		ctx, cancel = watchParent(ctx, started.parent, os.Getppid, parentPollInterval)
 		defer cancel()
+		fmt.Fprintf(stderr, "vlens-fake: exits when its parent (pid %d) does; -exit-with-parent=false keeps it running\n", started.parent)
 	}
 	base, beyondLoopback := displayURL(srv.URL)
 	printBanner(stdout, srv, base, *control)
@@ -169,11 +244,35 @@ Control endpoint (unless -control=false), on the same address:
   DELETE %[1]s    clear them
   GET    %[2]s  list the requests received (no bodies, secrets redacted)
   POST   %[3]s     forget requests and faults, refill the rate limit
-Fault fields: status, code, message, descriptions, rawBody, retryAfter, header, delay, drop, count.
+Fault fields: status, code, message, descriptions, rawBody, retryAfter, header, delay, drop, processed, count.
+A POST needs -H 'Content-Type: application/json'. Only loopback host names
+and origins (and -control-host's names) are answered, so that no web page
+can script the fake. At most %[4]d faults are queued and the newest %[5]d
+requests listed.
 
-It stops cleanly (exit status 0) on Ctrl-C or SIGTERM, and when the process
-that started it exits. Exit status 2: bad flags; 1: cannot listen.
-`, vlenstest.ControlFaultsPath, vlenstest.ControlRequestsPath, vlenstest.ControlResetPath)
+It stops cleanly (exit status 0) on Ctrl-C or SIGTERM. Run by go run, it
+also stops when go run exits; elsewhere it outlives the process that
+started it unless -exit-with-parent. Exit status 2: bad flags; 1: cannot
+listen.
+`, vlenstest.ControlFaultsPath, vlenstest.ControlRequestsPath, vlenstest.ControlResetPath,
+		vlenstest.MaxQueuedFaults, vlenstest.MaxRecordedRequests)
+}
+
+// hostList splits -control-host's comma-separated names and checks them,
+// so that a bad name is an error message rather than the option's panic.
+func hostList(names string) ([]string, error) {
+	var hosts []string
+	for _, h := range strings.Split(names, ",") {
+		h = strings.TrimSpace(h)
+		switch {
+		case h == "":
+			continue
+		case strings.ContainsAny(h, ":/ \t\r\n\\"):
+			return nil, fmt.Errorf("-control-host %q: want host names without ports, separated by commas", h)
+		}
+		hosts = append(hosts, h)
+	}
+	return hosts, nil
 }
 
 // serverOptions checks the flags, so that a bad value is an error message
@@ -196,15 +295,17 @@ func serverOptions(key string, rate float64, burst int, latency time.Duration) (
 }
 
 // watchParent returns a context that is also cancelled, with cause
-// errParentExited, once getppid's answer changes: on Unix a process whose
-// parent exits is handed to init (or a subreaper), so its parent ID
-// changes. That is how the fake notices a killed `go run`, which exits on
-// SIGTERM without passing it on. Where the parent ID never changes
-// (Windows, or a parent of 1 already, as PID 1 in a container) it does
-// nothing.
-func watchParent(ctx context.Context, getppid func() int, every time.Duration) (context.Context, context.CancelFunc) {
+// errParentExited, once getppid's answer is no longer parent: on Unix a
+// process whose parent exits is handed to init (or a subreaper), so its
+// parent ID changes. That is how the fake notices a killed `go run`, which
+// exits on SIGTERM without passing it on. It checks at once, then every
+// interval. Where the parent ID never changes (Windows, or a parent of 1
+// already, as PID 1 in a container) it does nothing.
+func watchParent(ctx context.Context, parent int, getppid func() int, every time.Duration) (context.Context, context.CancelFunc) {
 	ctx, cancel := context.WithCancelCause(ctx)
-	parent := getppid()
+	if getppid() != parent {
+		cancel(errParentExited)
+	}
 	go func() {
 		tick := time.NewTicker(every)
 		defer tick.Stop()
@@ -264,7 +365,7 @@ func printBanner(w io.Writer, srv *vlenstest.Server, base string, control bool) 
 	session := map[string]string{"phoneNumber": "+201234567890"}
 	invitation := map[string]any{"SessionInput": session}
 	login := post(vlenstest.LoginPath, []string{shellQuote("TenancyName: " + admin.TenancyName)}, admin)
-	fmt.Fprintf(w, "\nA session token (CreateAuthSession):\n  %s\n", post(vlenstest.EndpointPath, nil, session))
+	fmt.Fprintf(w, "\nA session token (CreateAuthSession):\n  %s\n", post(vlenstest.CreateAuthSessionPath, nil, session))
 	fmt.Fprintf(w, "An invitation: log in, then send the login answer's data.accessToken as the bearer token:\n  %s\n  %s\n",
 		login, post(vlenstest.CreateInvitationPath, []string{shellQuote("Authorization: Bearer <accessToken from the login answer>")}, invitation))
 	fmt.Fprintf(w, "or both at once in a POSIX shell:\n  TOKEN=$(%s | sed -n %s) && %s\n",
@@ -272,7 +373,7 @@ func printBanner(w io.Writer, srv *vlenstest.Server, base string, control bool) 
 		post(vlenstest.CreateInvitationPath, []string{`"Authorization: Bearer $TOKEN"`}, invitation))
 	if control {
 		fmt.Fprintf(w, "Script faults for the next requests, list the requests, clear the faults:\n")
-		fmt.Fprintf(w, "  curl -sS -X POST %s -d '[{\"status\":503},{\"drop\":true},{\"delay\":\"2s\"},{\"status\":200,\"code\":1050,\"message\":\"user blocked\"},{\"status\":429,\"retryAfter\":\"5s\"}]'\n",
+		fmt.Fprintf(w, "  curl -sS -X POST %s -H 'Content-Type: application/json' -d '[{\"status\":503},{\"drop\":true},{\"delay\":\"2s\"},{\"status\":200,\"code\":1050,\"message\":\"user blocked\"},{\"status\":429,\"retryAfter\":\"5s\"}]'\n",
 			shellQuote(base+vlenstest.ControlFaultsPath))
 		fmt.Fprintf(w, "  curl -sS %s\n", shellQuote(base+vlenstest.ControlRequestsPath))
 		fmt.Fprintf(w, "  curl -sS -X DELETE %s\n", shellQuote(base+vlenstest.ControlFaultsPath))

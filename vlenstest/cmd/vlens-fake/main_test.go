@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -209,7 +210,7 @@ func TestRunReportsBadFlags(t *testing.T) {
 		{"extra"},
 	} {
 		var stdout, stderr bytes.Buffer
-		err := run(context.Background(), args, &stdout, &stderr)
+		err := run(context.Background(), launch{}, args, &stdout, &stderr)
 		var usage *usageError
 		require.ErrorAs(t, err, &usage, "%q", args)
 		assert.Equal(t, 2, exitCode(err, io.Discard))
@@ -217,7 +218,7 @@ func TestRunReportsBadFlags(t *testing.T) {
 		assert.Contains(t, stderr.String(), "Usage: vlens-fake", "%q", args)
 	}
 	var stderr bytes.Buffer
-	err := run(context.Background(), []string{"-addr", "not an address"}, io.Discard, io.Discard)
+	err := run(context.Background(), launch{}, []string{"-addr", "not an address"}, io.Discard, io.Discard)
 	require.Error(t, err)
 	assert.Equal(t, 1, exitCode(err, &stderr))
 	assert.Contains(t, stderr.String(), "vlens-fake: ")
@@ -232,7 +233,7 @@ func startRun(t *testing.T, args ...string) (map[string]string, []string) {
 	out, outW := io.Pipe()
 	done := make(chan error, 1)
 	go func() {
-		done <- run(ctx, args, outW, io.Discard)
+		done <- run(ctx, launch{}, args, outW, io.Discard)
 		outW.Close()
 	}()
 	p := &process{lines: make(chan string, 1000)}
@@ -313,6 +314,126 @@ func TestPrintedCurlCommandsWork(t *testing.T) {
 	}
 }
 
+// TestBannerRequestsWork replays each request of the banner's curl
+// commands with net/http, headers included, as a developer's tool other
+// than curl would send them, and checks that each succeeds.
+func TestBannerRequestsWork(t *testing.T) {
+	t.Parallel()
+	_, lines := startRun(t, "-addr", "127.0.0.1:0", "-quiet")
+	var commands []string
+	for _, line := range lines {
+		line = strings.TrimSpace(line)
+		if tokenCmd, ok := strings.CutPrefix(line, "TOKEN=$("); ok { // TOKEN=$(login | sed …) && invitation
+			login, _, ok := strings.Cut(tokenCmd, " | sed ")
+			require.True(t, ok, line)
+			_, invitation, ok := strings.Cut(tokenCmd, ") && ")
+			require.True(t, ok, line)
+			commands = append(commands, login, invitation)
+		} else if strings.HasPrefix(line, "curl ") {
+			commands = append(commands, line)
+		}
+	}
+	require.Len(t, commands, 8, "%q", commands)
+
+	token := ""
+	for _, cmd := range commands {
+		words := shellWords(t, cmd, map[string]string{"TOKEN": token})
+		req := curlRequest(t, words, strings.NewReplacer("<accessToken from the login answer>", token))
+		resp, err := http.DefaultClient.Do(req)
+		require.NoError(t, err, cmd)
+		body, err := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		require.NoError(t, err)
+		require.Equal(t, http.StatusOK, resp.StatusCode, "%s: %s", cmd, body)
+		assert.NotContains(t, string(body), `"error`+`_code":9`, cmd) // no error from the fake
+		var login struct {
+			Data struct{ AccessToken string }
+		}
+		if req.URL.Path == vlenstest.LoginPath {
+			require.NoError(t, json.Unmarshal(body, &login))
+			token = login.Data.AccessToken
+			require.NotEmpty(t, token)
+		}
+	}
+}
+
+// shellWords splits a POSIX shell command line as the banner writes them:
+// words of plain characters, 'single-quoted' strings and "double-quoted"
+// ones with $NAME taken from vars.
+func shellWords(t *testing.T, line string, vars map[string]string) []string {
+	t.Helper()
+	var words []string
+	var word strings.Builder
+	inWord := false
+	for i := 0; i < len(line); i++ {
+		switch c := line[i]; c {
+		case ' ':
+			if inWord {
+				words, inWord = append(words, word.String()), false
+				word.Reset()
+			}
+		case '\'':
+			end := strings.IndexByte(line[i+1:], '\'')
+			require.GreaterOrEqual(t, end, 0, "unterminated quote in %s", line)
+			word.WriteString(line[i+1 : i+1+end])
+			i, inWord = i+1+end, true
+		case '"':
+			end := strings.IndexByte(line[i+1:], '"')
+			require.GreaterOrEqual(t, end, 0, "unterminated quote in %s", line)
+			word.WriteString(os.Expand(line[i+1:i+1+end], func(name string) string { return vars[name] }))
+			i, inWord = i+1+end, true
+		default:
+			require.NotContains(t, "$`|;&<>()", string(c), "unexpected shell syntax in %s", line)
+			word.WriteByte(c)
+			inWord = true
+		}
+	}
+	if inWord {
+		words = append(words, word.String())
+	}
+	return words
+}
+
+// curlRequest is the request curl would send for args (curl's -sS, -X, -H,
+// -d and a URL), with headers passed through replace.
+func curlRequest(t *testing.T, args []string, replace *strings.Replacer) *http.Request {
+	t.Helper()
+	require.Equal(t, "curl", args[0])
+	method, target, body, header := "", "", "", http.Header{}
+	hasBody := false
+	for i := 1; i < len(args); i++ {
+		switch args[i] {
+		case "-sS":
+		case "-X", "-H", "-d":
+			require.Less(t, i+1, len(args), "%q", args)
+			switch args[i] {
+			case "-X":
+				method = args[i+1]
+			case "-H":
+				name, value, ok := strings.Cut(replace.Replace(args[i+1]), ":")
+				require.True(t, ok, args[i+1])
+				header.Add(name, strings.TrimSpace(value))
+			case "-d":
+				body, hasBody = args[i+1], true
+			}
+			i++
+		default:
+			require.Empty(t, target, "one URL only: %q", args)
+			target = args[i]
+		}
+	}
+	if method == "" {
+		method = http.MethodGet
+	}
+	req, err := http.NewRequest(method, target, strings.NewReader(body))
+	require.NoError(t, err)
+	if hasBody && header.Get("Content-Type") == "" {
+		header.Set("Content-Type", "application/x-www-form-urlencoded") // what curl -d sends
+	}
+	req.Header = header
+	return req
+}
+
 func TestControlFlag(t *testing.T) {
 	t.Parallel()
 	for _, tc := range []struct {
@@ -320,7 +441,7 @@ func TestControlFlag(t *testing.T) {
 		status int
 	}{{"-control=true", http.StatusOK}, {"-control=false", http.StatusNotFound}} {
 		vars, lines := startRun(t, "-addr", "127.0.0.1:0", "-quiet", tc.flag)
-		resp, err := http.Post(vars["VLENS_BASE_URL"]+vlenstest.ControlFaultsPath, "", strings.NewReader(`[{"status":503}]`))
+		resp, err := http.Post(vars["VLENS_BASE_URL"]+vlenstest.ControlFaultsPath, "application/json", strings.NewReader(`[{"status":503}]`))
 		require.NoError(t, err)
 		resp.Body.Close()
 		assert.Equal(t, tc.status, resp.StatusCode, tc.flag)
@@ -333,7 +454,7 @@ func TestWatchParent(t *testing.T) {
 	var ppid atomic.Int64
 	ppid.Store(4242)
 	getppid := func() int { return int(ppid.Load()) }
-	ctx, cancel := watchParent(context.Background(), getppid, time.Millisecond)
+	ctx, cancel := watchParent(context.Background(), 4242, getppid, time.Millisecond)
 	defer cancel()
 
 	for range 20 { // the parent stays: nothing happens
@@ -351,10 +472,50 @@ func TestWatchParent(t *testing.T) {
 		t.Fatal("not cancelled after the parent changed")
 	}
 
-	ctx, cancel = watchParent(context.Background(), getppid, time.Millisecond)
+	ctx, cancel = watchParent(context.Background(), 4242, getppid, time.Hour)
+	defer cancel()
+	select {
+	case <-ctx.Done(): // checked at once, not an interval later
+		assert.ErrorIs(t, context.Cause(ctx), errParentExited, "the parent had exited before the watch began")
+	default:
+		t.Fatal("a parent gone before the watch began went unnoticed")
+	}
+
+	ctx, cancel = watchParent(context.Background(), 1, getppid, time.Millisecond)
 	cancel()
 	<-ctx.Done()
 	assert.NotErrorIs(t, context.Cause(ctx), errParentExited)
+}
+
+func TestBuiltByGoRun(t *testing.T) {
+	t.Parallel()
+	for exe, want := range map[string]bool{
+		"/tmp/go-build4242245869/b001/exe/vlens-fake":         true,
+		"/home/me/.cache/tmp/go-build1/b001/exe/vlens-fake":   true,
+		filepath.Join("C:", "go-build77", "b001", "exe", "x"): true,
+		"/home/me/go/bin/vlens-fake":                          false,
+		"/usr/local/bin/vlens-fake":                           false,
+		"/tmp/go-build1/b001/vlens-fake.test":                 false,
+		"/tmp/exe/vlens-fake":                                 false,
+		"vlens-fake":                                          false,
+	} {
+		assert.Equal(t, want, builtByGoRun(filepath.FromSlash(exe)), exe)
+	}
+}
+
+func TestExitWithParentFlag(t *testing.T) {
+	t.Parallel()
+	for _, args := range [][]string{{"-exit-with-parent=maybe"}} {
+		err := run(context.Background(), launch{}, args, io.Discard, io.Discard)
+		var usage *usageError
+		assert.ErrorAs(t, err, &usage, "%q", args)
+	}
+	var b autoBool
+	assert.Equal(t, "auto", b.String())
+	require.NoError(t, b.Set("true"))
+	assert.Equal(t, autoBool{set: true, value: true}, b)
+	require.NoError(t, b.Set("auto"))
+	assert.Equal(t, autoBool{}, b)
 }
 
 func TestDisplayURL(t *testing.T) {
