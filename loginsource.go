@@ -44,13 +44,13 @@ const (
 // bounded by a minute of its own (ErrRenewalTimeout).
 //
 // A refresh refused in any way (an answer of any status, including HTTP 200
-// with an error_code) leads to a login. A refused login is remembered: for
-// 30 seconds, doubling up to 5 minutes and reset by a success, every caller
-// gets the refusal at once and no login is sent, so that a wrong password
-// does not lock the admin out. A failure with no answer (a connection lost,
-// a timeout) keeps the cached tokens for a later try, except a refresh token
-// that may have reached Vlens: refreshing spends it, so it is never sent
-// twice.
+// with an error_code) leads to a login. A refused login (any error answer,
+// 429 and 5xx included) is remembered: for 30 seconds, doubling up to 5
+// minutes and reset by a success, every caller gets the refusal at once and
+// no login is sent, so that a wrong password does not lock the admin out.
+// A failure with no answer (a connection lost, a timeout) keeps the cached
+// tokens for a later try, except a refresh token that may have reached
+// Vlens: refreshing spends it, so it is never sent twice.
 //
 // Build one with NewLoginSource to share a login among several clients of a
 // tenant (WithAdminTokenSource), or let WithAdminCredentials build one per
