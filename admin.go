@@ -91,7 +91,8 @@ type AdminToken struct {
 	// AccessToken is the bearer token CreateInvitation sends.
 	AccessToken string `json:"accessToken"`
 	// ExpiresAt is when the access token expires, from Vlens's
-	// expireInSeconds counted from when the call started.
+	// expireInSeconds counted from when the call started; a lifetime over a
+	// year counts as a year, so that no value overflows into the past.
 	ExpiresAt time.Time `json:"expiresAt"`
 	// RefreshToken renews the access token with RefreshAdminToken.
 	RefreshToken string `json:"refreshToken"`
