@@ -91,7 +91,8 @@ type AdminToken struct {
 	// AccessToken is the bearer token CreateInvitation sends.
 	AccessToken string `json:"accessToken"`
 	// ExpiresAt is when the access token expires, from Vlens's
-	// expireInSeconds counted from when the call started.
+	// expireInSeconds counted from when the call started; a lifetime over a
+	// year counts as a year, so that no value overflows into the past.
 	ExpiresAt time.Time `json:"expiresAt"`
 	// RefreshToken renews the access token with RefreshAdminToken.
 	RefreshToken string `json:"refreshToken"`
@@ -123,70 +124,96 @@ type adminTokenData struct {
 	RefreshTokenExpireInSeconds int64  `json:"refreshTokenExpireInSeconds"`
 }
 
-// check refuses an answer without an access token or its lifetime: the SDK
-// never guesses an expiry.
+// check refuses an answer without an access token or its lifetime, or with
+// an access token no header can carry: the SDK never guesses an expiry, and
+// never caches a token it cannot send.
 func (d *adminTokenData) check() error {
-	if strings.TrimSpace(d.AccessToken) == "" || d.ExpireInSeconds <= 0 {
-		return errors.New("no access token or lifetime")
+	if strings.TrimSpace(d.AccessToken) == "" || !validHeaderValue(d.AccessToken) || d.ExpireInSeconds <= 0 {
+		return errors.New("no usable access token or lifetime")
 	}
 	return nil
+}
+
+// maxTokenLifetime caps the lifetimes Vlens announces: a larger
+// expireInSeconds (1e10, MaxInt64) would overflow time.Duration into a date
+// in the past.
+const maxTokenLifetime = 365 * 24 * time.Hour
+
+// lifetime is secs seconds, at most maxTokenLifetime.
+func lifetime(secs int64) time.Duration {
+	return time.Duration(min(secs, int64(maxTokenLifetime/time.Second))) * time.Second
 }
 
 // token turns the answer into an AdminToken, its lifetimes counted from
 // start; refreshToken is kept when the answer names no new one.
 func (d *adminTokenData) token(start time.Time, refreshToken string) *AdminToken {
-	t := &AdminToken{AccessToken: d.AccessToken, ExpiresAt: start.Add(time.Duration(d.ExpireInSeconds) * time.Second)}
+	t := &AdminToken{AccessToken: d.AccessToken, ExpiresAt: start.Add(lifetime(d.ExpireInSeconds))}
 	t.RefreshToken = firstNonEmpty(d.NewRefreshToken, d.RefreshToken, refreshToken)
 	if d.RefreshTokenExpireInSeconds > 0 {
-		t.RefreshTokenExpiresAt = start.Add(time.Duration(d.RefreshTokenExpireInSeconds) * time.Second)
+		t.RefreshTokenExpiresAt = start.Add(lifetime(d.RefreshTokenExpireInSeconds))
 	}
 	return t
 }
 
 // Login exchanges a tenant admin's credentials for an admin token
 // (POST /api/credentials/Login, with the ApiKey and TenancyName headers).
-// The credentials are validated first. Login only mints tokens, so it is
-// retried like CreateAuthSession. Most callers never call it: with
-// WithAdminCredentials the client logs in and refreshes by itself.
+// The credentials are validated first. Lifetimes over a year are counted as
+// a year. A refused login counts toward the platform's lockout (5 failures
+// lock the user out), so Login is retried only when the request surely never
+// reached Vlens (the connection could not be made), on 429, and on 503: a
+// login processed twice is harmless. Never on 500 or a 4xx. Most callers
+// never call it: with WithAdminCredentials the client logs in and refreshes
+// by itself.
 func (c *Client) Login(ctx context.Context, creds AdminCredentials, opts ...CallOption) (*AdminToken, error) {
-	var data adminTokenData
 	start := time.Now()
-	err := c.do(ctx, operation{
+	d, err := c.login(ctx, creds, opts)
+	if err != nil {
+		return nil, err
+	}
+	return d.token(start, ""), nil
+}
+
+func (c *Client) login(ctx context.Context, creds AdminCredentials, opts []CallOption) (*adminTokenData, error) {
+	var data adminTokenData
+	return &data, c.do(ctx, operation{
 		name:   "login",
 		path:   loginPath,
 		auth:   authAPIKey,
 		header: map[string][]string{"Tenancyname": {creds.TenancyName}},
-		retry:  retrySafe,
+		retry:  retryLogin,
 		input:  creds,
 		data:   &data,
 	}, opts)
-	if err != nil {
-		return nil, err
-	}
-	return data.token(start, ""), nil
 }
 
 // RefreshAdminToken renews an admin token with its refresh token
 // (POST /api/credentials/RefreshToken). The answer's newRefreshToken is kept
 // when Vlens sends one, else its refreshToken, else refreshToken itself; its
-// RefreshTokenExpiresAt is zero, since Vlens does not say. It is retried like
-// CreateAuthSession. A refused refresh token is an *APIError matching
-// ErrUnauthorized: log in again.
+// RefreshTokenExpiresAt is zero unless the answer gives a lifetime. A refresh
+// spends its refresh token, so it is retried only when the request surely
+// never reached Vlens (the connection could not be made) and on 429. Vlens
+// may refuse a refresh token with any answer (401, 400, or HTTP 200 with an
+// error_code): every refusal is an *APIError, and the remedy is to log in
+// again.
 func (c *Client) RefreshAdminToken(ctx context.Context, refreshToken string, opts ...CallOption) (*AdminToken, error) {
-	var data adminTokenData
 	start := time.Now()
-	err := c.do(ctx, operation{
-		name:  "refresh admin token",
-		path:  refreshTokenPath,
-		auth:  authAPIKey,
-		retry: retrySafe,
-		input: refreshRequest{RefreshToken: refreshToken},
-		data:  &data,
-	}, opts)
+	d, err := c.refresh(ctx, refreshToken, opts)
 	if err != nil {
 		return nil, err
 	}
-	return data.token(start, refreshToken), nil
+	return d.token(start, refreshToken), nil
+}
+
+func (c *Client) refresh(ctx context.Context, refreshToken string, opts []CallOption) (*adminTokenData, error) {
+	var data adminTokenData
+	return &data, c.do(ctx, operation{
+		name:  "refresh admin token",
+		path:  refreshTokenPath,
+		auth:  authAPIKey,
+		retry: retryUnsent,
+		input: refreshRequest{RefreshToken: refreshToken},
+		data:  &data,
+	}, opts)
 }
 
 // refreshRequest is RefreshToken's body.

@@ -30,7 +30,8 @@ var testCreds = AdminCredentials{TenancyName: "acme", UserNameOrEmailAddress: "a
 
 // adminVlens plays Vlens's Login, RefreshToken and CreateInvitation. Access
 // tokens are "access-N", refresh tokens "refresh-N"; it records the
-// requests it saw by path.
+// requests it saw by path. Its fields set how it fails, as the platform
+// does: set them before the first request.
 type adminVlens struct {
 	t   *testing.T
 	srv *httptest.Server
@@ -43,13 +44,17 @@ type adminVlens struct {
 	valid       map[string]bool           // access tokens Vlens accepts
 	refreshable map[string]bool           // refresh tokens Vlens accepts
 	loginGate   chan struct{}             // when set, logins wait until it is closed
+	login       func() (int, string)      // when set, the answer to every login
+	lifetimes   string                    // expireInSeconds and refreshTokenExpireInSeconds, as JSON members
 	invitation  func(n int) (int, string) // status and body for invitation n (from 1)
-	refreshDown bool                      // refreshes answer 500
+	refusal     func() (int, string)      // when set, the answer to every refresh; it spends the token
+	lostRefresh bool                      // refreshes spend the token, then the connection resets
+	keyRevoked  bool                      // every request is refused with 401
 }
 
 func newAdminVlens(t *testing.T) *adminVlens {
 	v := &adminVlens{t: t, seen: map[string]int{}, bodies: map[string][]string{}, headers: map[string][]http.Header{},
-		valid: map[string]bool{}, refreshable: map[string]bool{}}
+		valid: map[string]bool{}, refreshable: map[string]bool{}, lifetimes: `"expireInSeconds":86400,"refreshTokenExpireInSeconds":604800`}
 	v.srv = httptest.NewServer(http.HandlerFunc(v.serve))
 	t.Cleanup(v.srv.Close)
 	return v
@@ -62,40 +67,53 @@ func (v *adminVlens) serve(w http.ResponseWriter, r *http.Request) {
 	n := v.seen[r.URL.Path]
 	v.bodies[r.URL.Path] = append(v.bodies[r.URL.Path], string(body))
 	v.headers[r.URL.Path] = append(v.headers[r.URL.Path], r.Header.Clone())
-	gate := v.loginGate
+	gate, login, refusal, lost, revoked := v.loginGate, v.login, v.refusal, v.lostRefresh, v.keyRevoked
 	v.mu.Unlock()
+	if revoked {
+		w.WriteHeader(401)
+		_, _ = io.WriteString(w, errorBody(401, "bad API key"))
+		return
+	}
 	switch r.URL.Path {
 	case loginPath:
 		if gate != nil {
 			<-gate
 		}
 		var c AdminCredentials
-		if json.Unmarshal(body, &c) != nil || c != testCreds || r.Header.Get("TenancyName") != testCreds.TenancyName {
+		switch {
+		case login != nil:
+			status, b := login()
+			w.WriteHeader(status)
+			_, _ = io.WriteString(w, b)
+		case json.Unmarshal(body, &c) != nil || c != testCreds || r.Header.Get("TenancyName") != testCreds.TenancyName:
 			w.WriteHeader(401)
 			_, _ = io.WriteString(w, errorBody(401, "bad credentials"))
-			return
+		default:
+			_, _ = io.WriteString(w, v.issue(v.lifetimes, false))
 		}
-		_, _ = io.WriteString(w, v.issue(`"refreshTokenExpireInSeconds":604800`))
 	case refreshTokenPath:
-		v.mu.Lock()
-		down := v.refreshDown
-		v.mu.Unlock()
-		if down {
-			w.WriteHeader(500)
-			return
-		}
 		var req struct{ RefreshToken string }
 		_ = json.Unmarshal(body, &req)
 		v.mu.Lock()
 		ok := v.refreshable[req.RefreshToken]
 		delete(v.refreshable, req.RefreshToken)
 		v.mu.Unlock()
-		if !ok {
+		switch {
+		case lost:
+			conn, _, err := http.NewResponseController(w).Hijack()
+			require.NoError(v.t, err)
+			_ = conn.(*net.TCPConn).SetLinger(0)
+			_ = conn.Close()
+		case refusal != nil:
+			status, b := refusal()
+			w.WriteHeader(status)
+			_, _ = io.WriteString(w, b)
+		case !ok:
 			w.WriteHeader(401)
 			_, _ = io.WriteString(w, errorBody(401, "bad refresh token"))
-			return
+		default:
+			_, _ = io.WriteString(w, v.issue(`"expireInSeconds":86400`, true))
 		}
-		_, _ = io.WriteString(w, v.issue(`"encryptedAccessToken":"enc"`))
 	case createInvitationPath:
 		v.mu.Lock()
 		ok := v.valid[strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer ")]
@@ -117,14 +135,26 @@ func (v *adminVlens) serve(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// issue mints a token pair and answers with it and extra fields.
-func (v *adminVlens) issue(extra string) string {
+// set changes v's behaviour under its lock.
+func (v *adminVlens) set(f func(v *adminVlens)) {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	f(v)
+}
+
+// issue mints a token pair and answers with it and extra fields, and with
+// an encryptedAccessToken "enc-access-N" when encrypted is set.
+func (v *adminVlens) issue(extra string, encrypted bool) string {
 	v.mu.Lock()
 	defer v.mu.Unlock()
 	v.issued++
-	access, refresh := "access-"+strconv.Itoa(v.issued), "refresh-"+strconv.Itoa(v.issued)
+	n := strconv.Itoa(v.issued)
+	access, refresh := "access-"+n, "refresh-"+n
 	v.valid[access], v.refreshable[refresh] = true, true
-	return `{"data":{"accessToken":"` + access + `","expireInSeconds":86400,"refreshToken":"` + refresh + `",` + extra + `},"error_code":null}`
+	if encrypted {
+		extra += `,"encryptedAccessToken":"enc-access-` + n + `"`
+	}
+	return `{"data":{"accessToken":"` + access + `","refreshToken":"` + refresh + `",` + extra + `},"error_code":null}`
 }
 
 // header is the i-th request's headers on path.
@@ -161,17 +191,38 @@ func (v *adminVlens) client(t *testing.T, opts ...Option) *Client {
 	return c
 }
 
-// shiftClock makes c's admin token source see the time d from now.
-func shiftClock(c *Client, d time.Duration) {
-	src := c.admin.(*credentialsSource)
+// fakeClock is a clock the test moves by hand.
+type fakeClock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (k *fakeClock) Now() time.Time {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	return k.t
+}
+
+func (k *fakeClock) Advance(d time.Duration) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	k.t = k.t.Add(d)
+}
+
+// useClock makes c's admin token source read the time from a fake clock,
+// before c has made any call.
+func useClock(c *Client) *fakeClock {
+	k := &fakeClock{t: time.Now()}
+	src := c.admin.(*LoginSource)
 	src.mu.Lock()
 	defer src.mu.Unlock()
-	src.now = func() time.Time { return time.Now().Add(d) }
+	src.now = k.Now
+	return k
 }
 
 // cachedToken is the access token c's admin token source holds.
 func cachedToken(c *Client) string {
-	src := c.admin.(*credentialsSource)
+	src := c.admin.(*LoginSource)
 	src.mu.Lock()
 	defer src.mu.Unlock()
 	if src.token == nil {
@@ -272,6 +323,7 @@ func TestNearExpiryRefreshesAndExpiredRefreshTokenLogsIn(t *testing.T) {
 	t.Parallel()
 	v := newAdminVlens(t)
 	c := v.client(t)
+	clock := useClock(c)
 	ctx := context.Background()
 	_, err := c.CreateInvitation(ctx, invitationInput)
 	require.NoError(t, err)
@@ -279,13 +331,12 @@ func TestNearExpiryRefreshesAndExpiredRefreshTokenLogsIn(t *testing.T) {
 
 	// 23h in, the token has an hour left (under 10% of 24h): it is still
 	// used, and renewed by a refresh in the background.
-	shiftClock(c, 23*time.Hour)
+	clock.Advance(23 * time.Hour)
 	_, err = c.CreateInvitation(ctx, invitationInput)
 	require.NoError(t, err)
 	assert.Equal(t, "Bearer access-1", v.header(createInvitationPath, 1).Get("Authorization"))
 	require.Eventually(t, func() bool { return cachedToken(c) == "access-2" }, 5*time.Second, time.Millisecond)
 	assert.Equal(t, 1, v.count(refreshTokenPath))
-	shiftClock(c, 0) // back to now, when the new token is fresh
 	_, err = c.CreateInvitation(ctx, invitationInput)
 	require.NoError(t, err)
 	assert.Equal(t, "Bearer access-2", v.header(createInvitationPath, 2).Get("Authorization"))
@@ -295,10 +346,11 @@ func TestNearExpiryRefreshesAndExpiredRefreshTokenLogsIn(t *testing.T) {
 	// expired: the caller waits for a login, and the refresh token is not
 	// even tried.
 	c = v.client(t)
+	clock = useClock(c)
 	_, err = c.CreateInvitation(ctx, invitationInput)
 	require.NoError(t, err)
 	require.Equal(t, 2, v.count(loginPath))
-	shiftClock(c, 8*24*time.Hour)
+	clock.Advance(8 * 24 * time.Hour)
 	_, err = c.CreateInvitation(ctx, invitationInput)
 	require.NoError(t, err)
 	assert.Equal(t, 3, v.count(loginPath))
@@ -307,34 +359,47 @@ func TestNearExpiryRefreshesAndExpiredRefreshTokenLogsIn(t *testing.T) {
 }
 
 // TestFailedBackgroundRenewalIsNotRepeatedAtOnce: while the cached token
-// works, a renewal that failed is tried again only after a pause, not on
-// every call.
+// works, a renewal that failed without an answer is tried again only after
+// a pause, not on every call.
 func TestFailedBackgroundRenewalIsNotRepeatedAtOnce(t *testing.T) {
 	t.Parallel()
-	v := newAdminVlens(t)
-	v.refreshDown = true
-	c := v.client(t, WithMaxRetries(0))
-	ctx := context.Background()
-	_, err := c.CreateInvitation(ctx, invitationInput)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)
-	shiftClock(c, 23*time.Hour)
+	addr := ln.Addr().String()
+	require.NoError(t, ln.Close()) // nothing listens there: every dial fails
+	v := newAdminVlens(t)
+	c := v.client(t, WithMaxRetries(0))
+	clock := useClock(c)
+	ctx := context.Background()
 	_, err = c.CreateInvitation(ctx, invitationInput)
 	require.NoError(t, err)
-	src := c.admin.(*credentialsSource)
-	require.Eventually(t, func() bool {
-		src.mu.Lock()
-		defer src.mu.Unlock()
-		return v.count(refreshTokenPath) == 1 && src.inflight == nil
-	}, 5*time.Second, time.Millisecond)
+	down, err := NewClient(testAPIKey, WithBaseURL("http://"+addr), WithMaxRetries(0))
+	require.NoError(t, err)
+	src := c.admin.(*LoginSource)
+	src.mu.Lock()
+	src.client = down // renewals go nowhere; invitations still reach v
+	src.mu.Unlock()
+
+	clock.Advance(23 * time.Hour)
+	_, err = c.CreateInvitation(ctx, invitationInput)
+	require.NoError(t, err)
+	waitIdle := func() {
+		require.Eventually(t, func() bool {
+			src.mu.Lock()
+			defer src.mu.Unlock()
+			return src.inflight == nil
+		}, 5*time.Second, time.Millisecond)
+	}
+	waitIdle()
+	assert.Equal(t, "refresh-1", src.token.RefreshToken, "a refresh that never connected spent nothing")
 	for i := 0; i < 5; i++ {
 		_, err = c.CreateInvitation(ctx, invitationInput)
 		require.NoError(t, err, "the cached token still works")
 	}
-	assert.Equal(t, 1, v.count(refreshTokenPath))
-	shiftClock(c, 23*time.Hour+renewRetryAfter+time.Second)
-	_, err = c.CreateInvitation(ctx, invitationInput)
-	require.NoError(t, err)
-	require.Eventually(t, func() bool { return v.count(refreshTokenPath) == 2 }, 5*time.Second, time.Millisecond)
+	src.mu.Lock()
+	renewAt := src.renewAt
+	src.mu.Unlock()
+	assert.Equal(t, clock.Now().Add(renewRetryAfter), renewAt, "the next try waits")
 }
 
 func TestRevokedTokenRecoversWithOneExtraCall(t *testing.T) {
@@ -370,7 +435,7 @@ func TestSecondUnauthorizedIsReturned(t *testing.T) {
 
 type tokenSourceFunc func(context.Context) (string, error)
 
-func (f tokenSourceFunc) AdminToken(ctx context.Context) (string, error) { return f(ctx) }
+func (f tokenSourceFunc) AccessToken(ctx context.Context) (string, error) { return f(ctx) }
 
 func TestAWaitingCallerGivesUpWithoutCancellingTheLogin(t *testing.T) {
 	t.Parallel()
@@ -405,8 +470,8 @@ func TestCreateInvitationWithoutAdminOptionSendsNothing(t *testing.T) {
 	assert.Zero(t, mt.GetTotalCallCount())
 }
 
-// TestCreateInvitationRetriesOnlyWhatWasNotProcessed: 503, 429 and a refused
-// connection are retried; 500, 502, 504 and a reset after the request was
+// TestCreateInvitationRetriesOnlyWhatWasNotProcessed: 429 and a refused
+// connection are retried; 503, 500, 502, 504 and a reset after the request was
 // sent are not.
 func TestCreateInvitationRetriesOnlyWhatWasNotProcessed(t *testing.T) {
 	t.Parallel()
@@ -414,7 +479,7 @@ func TestCreateInvitationRetriesOnlyWhatWasNotProcessed(t *testing.T) {
 	for _, tc := range []struct {
 		status   int
 		attempts int
-	}{{503, 3}, {429, 3}, {500, 1}, {502, 1}, {504, 1}} {
+	}{{503, 1}, {429, 3}, {500, 1}, {502, 1}, {504, 1}} {
 		t.Run(strconv.Itoa(tc.status), func(t *testing.T) {
 			t.Parallel()
 			mt, c := setup(t, static)

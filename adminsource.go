@@ -5,26 +5,99 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
-	"sync"
 	"time"
 )
 
 // AdminTokenSource supplies the admin bearer token that endpoints needing
-// one (CreateInvitation) send. AdminToken must return a valid access token
+// one (CreateInvitation) send. AccessToken must return a valid access token
 // or an error, honouring ctx; it is called once per such call (twice when
 // Vlens refuses the first token with 401), from many goroutines at once.
+// A source that can also forget a refused token implements
+// AdminTokenInvalidator. LoginSource is the built-in one.
 type AdminTokenSource interface {
-	AdminToken(ctx context.Context) (string, error)
+	AccessToken(ctx context.Context) (string, error)
 }
 
+// AdminTokenInvalidator is an AdminTokenSource that can be told Vlens
+// refused one of its tokens. When CreateInvitation's answer is a 401, the
+// client calls InvalidateAccessToken with the token it sent, then asks
+// AccessToken once more and repeats the call once: the source should stop
+// handing out that token (a source shared with other processes might mark
+// it stale in its store). It must be safe for concurrent use and must not
+// block.
+type AdminTokenInvalidator interface {
+	AdminTokenSource
+	InvalidateAccessToken(token string)
+}
+
+var (
+	// ErrNoAdminToken matches the error of a call that needed an admin token
+	// and could not get one, so nothing was sent: the admin login was
+	// refused or failed, the source of WithAdminTokenSource returned an
+	// error, or the caller's context ended while waiting. When Vlens
+	// answered the login, errors.As also finds its *APIError, with
+	// Operation "login" (or "refresh admin token").
+	ErrNoAdminToken = errors.New("vlens: no admin token")
+	// ErrClosed matches calls made on a Client after its Close, and token
+	// requests to a LoginSource after its Close (or waiting on a login that
+	// Close stopped).
+	ErrClosed = errors.New("vlens: closed")
+	// ErrRenewalTimeout matches a LoginSource login or refresh that ran past
+	// the source's own bound (one minute) while the caller's context was
+	// still alive. It is a timeout (Timeout() reports true) but, the
+	// caller's deadline not being the cause, never context.DeadlineExceeded.
+	ErrRenewalTimeout = errors.New("vlens: admin token renewal timed out")
+)
+
+// adminTokenError is an admin token source's failure, as the call that
+// needed the token returns it: it matches ErrNoAdminToken and reaches the
+// source's error (a login's *APIError, the caller's context error).
+type adminTokenError struct {
+	op  string
+	err error
+}
+
+func (e *adminTokenError) Error() string {
+	return "vlens: " + e.op + ": getting the admin token: " + e.err.Error()
+}
+
+func (e *adminTokenError) Unwrap() []error { return []error{ErrNoAdminToken, e.err} }
+
+// renewalTimeoutError is ErrRenewalTimeout with net.Error's Timeout.
+type renewalTimeoutError struct {
+	op      string
+	timeout time.Duration
+}
+
+func (e *renewalTimeoutError) Error() string {
+	return "vlens: " + e.op + ": no answer within the admin token renewal's bound of " + e.timeout.String()
+}
+
+func (e *renewalTimeoutError) Unwrap() error { return ErrRenewalTimeout }
+
+// Timeout reports true, as net.Error timeouts do.
+func (e *renewalTimeoutError) Timeout() bool { return true }
+
+// loginRefusedError is a login refusal repeated, without a request, to every
+// caller until the back-off allows another login.
+type loginRefusedError struct {
+	err   error // the refusal: an *APIError with Operation "login"
+	retry time.Time
+}
+
+func (e *loginRefusedError) Error() string {
+	return e.err.Error() + " (no new login before " + e.retry.UTC().Format(time.RFC3339) + ")"
+}
+
+func (e *loginRefusedError) Unwrap() error { return e.err }
+
 // WithAdminCredentials makes the client log in with creds when it first
-// needs an admin token, cache the token, refresh it ahead of expiry with its
-// refresh token, and log in again when the refresh token has expired or is
-// refused. However many goroutines need a token at once, one login or
-// refresh is in flight; each waits within its own context, and one that
-// gives up does not cancel the fetch the others wait on. The credentials are
-// validated here (see AdminCredentials.Validate). Client only; it replaces
-// an earlier WithAdminTokenSource.
+// needs an admin token, through a LoginSource of its own (see LoginSource
+// for what it caches, renews and remembers); Client.Close stops it. To share
+// one login among several clients of a tenant, build a LoginSource with
+// NewLoginSource instead and give it to each with WithAdminTokenSource. The
+// credentials are validated here (see AdminCredentials.Validate). Client
+// only; it replaces an earlier WithAdminTokenSource.
 func WithAdminCredentials(creds AdminCredentials) Option {
 	return clientOption(func(s *settings) error {
 		if err := creds.Validate(); err != nil {
@@ -35,10 +108,12 @@ func WithAdminCredentials(creds AdminCredentials) Option {
 	})
 }
 
-// WithAdminTokenSource makes the client take admin tokens from src (a token
-// shared by replicas through a secret store, say) instead of logging in
-// itself. When Vlens refuses a token with 401, the client asks src once more
-// and repeats the call once. Client only; it replaces an earlier
+// WithAdminTokenSource makes the client take admin tokens from src: a
+// LoginSource shared with other clients of the tenant, or a source of your
+// own (a token shared by replicas through a secret store, say). When Vlens
+// refuses a token with 401, the client tells src (when it is an
+// AdminTokenInvalidator), asks it once more and repeats the call once.
+// Client.Close does not close src. Client only; it replaces an earlier
 // WithAdminCredentials.
 func WithAdminTokenSource(src AdminTokenSource) Option {
 	return clientOption(func(s *settings) error {
@@ -50,114 +125,20 @@ func WithAdminTokenSource(src AdminTokenSource) Option {
 	})
 }
 
-// Renewal timing of the built-in admin token source.
-const (
-	// renewAheadMin and renewAheadShare: a token is renewed when less than
-	// 10% of its lifetime or 5 minutes remain, whichever is more, but never
-	// in the first half of its life (test servers issue tokens that last a
-	// second).
-	renewAheadMin   = 5 * time.Minute
-	renewAheadShare = 10
-	// renewTimeout bounds one login or refresh, which runs on its own
-	// context so that no single caller's cancellation stops it.
-	renewTimeout = time.Minute
-	// renewRetryAfter spaces renewals that failed while the cached token
-	// still works, so that a failing login endpoint is not called once per
-	// request.
-	renewRetryAfter = 10 * time.Second
-)
-
-// credentialsSource is the AdminTokenSource WithAdminCredentials installs,
-// after x/oauth2's ReuseTokenSource: it hands out the cached token while it
-// is fresh, renews it in the background once it is near its expiry, and has
-// callers wait only when there is no usable token; one renewal is in flight
-// at a time.
-type credentialsSource struct {
-	client *Client
-	creds  AdminCredentials
-	now    func() time.Time // time.Now; tests move it on
-
-	mu       sync.Mutex
-	token    *AdminToken
-	renewAt  time.Time // when to start renewing token
-	inflight *renewal  // the renewal under way, or nil
+// adminSecrets are the secrets src holds beyond the token it hands out (a
+// LoginSource's password and refresh token), to redact from answers.
+func adminSecrets(src AdminTokenSource) sensitive {
+	if s, ok := src.(interface{ secrets() sensitive }); ok {
+		return s.secrets()
+	}
+	return sensitive{}
 }
 
-// renewal is one login or refresh in flight; done is closed when token and
-// err are set.
-type renewal struct {
-	done  chan struct{}
-	token *AdminToken
-	err   error
-}
-
-// AdminToken returns a usable access token: the cached one while it has not
-// expired (starting a background renewal once it is near expiry), or else
-// the result of the renewal under way, waited for within ctx.
-func (s *credentialsSource) AdminToken(ctx context.Context) (string, error) {
-	s.mu.Lock()
-	now := s.now()
-	if t := s.token; t != nil && t.AccessToken != "" && now.Before(t.ExpiresAt) {
-		if !now.Before(s.renewAt) {
-			s.renewLocked()
-		}
-		s.mu.Unlock()
-		return t.AccessToken, nil
-	}
-	r := s.renewLocked()
-	s.mu.Unlock()
-	select {
-	case <-r.done:
-		if r.err != nil {
-			return "", r.err
-		}
-		return r.token.AccessToken, nil
-	case <-ctx.Done():
-		return "", ctx.Err()
-	}
-}
-
-// renewLocked returns the renewal in flight, starting one if there is none.
-// s.mu must be held.
-func (s *credentialsSource) renewLocked() *renewal {
-	if s.inflight == nil {
-		s.inflight = &renewal{done: make(chan struct{})}
-		go s.renew(s.inflight, s.token)
-	}
-	return s.inflight
-}
-
-// renew refreshes old when it has a refresh token that has not expired,
-// and logs in when it has none, or when Vlens refuses it (401 or 403).
-func (s *credentialsSource) renew(r *renewal, old *AdminToken) {
-	ctx, cancel := context.WithTimeout(context.Background(), renewTimeout)
-	defer cancel()
-	start := time.Now()
-	var token *AdminToken
-	var err error
-	if old != nil && old.RefreshToken != "" && (old.RefreshTokenExpiresAt.IsZero() || s.now().Before(old.RefreshTokenExpiresAt)) {
-		token, err = s.client.RefreshAdminToken(ctx, old.RefreshToken)
-		if err == nil && token.RefreshToken == old.RefreshToken {
-			token.RefreshTokenExpiresAt = old.RefreshTokenExpiresAt
-		}
-		if errors.Is(err, ErrUnauthorized) {
-			token, err = nil, nil
-		}
-	}
-	if token == nil && err == nil {
-		token, err = s.client.Login(ctx, s.creds)
-	}
-	s.mu.Lock()
-	if err == nil {
-		s.token = token
-		s.renewAt = renewAt(start, token.ExpiresAt)
-	} else if s.token != nil {
-		s.renewAt = s.now().Add(renewRetryAfter)
-	}
-	s.inflight = nil
-	s.mu.Unlock()
-	r.token, r.err = token, err
-	close(r.done)
+// unusableAnswer reports whether a 2xx answer was judged unusable by the
+// SDK (malformed, too large): not a refusal, so a login answered so is not
+// held back by the back-off and the next call logs in again.
+func unusableAnswer(e *APIError) bool {
+	return e.StatusCode >= 200 && e.StatusCode <= 299 && e.kind != nil
 }
 
 // renewAt is when a token obtained at start and expiring at expires should
@@ -166,16 +147,4 @@ func renewAt(start, expires time.Time) time.Time {
 	life := expires.Sub(start)
 	ahead := max(life/renewAheadShare, renewAheadMin)
 	return expires.Add(-min(ahead, life/2))
-}
-
-// dropAdminToken forgets token after Vlens refused it, keeping its refresh
-// token: the next AdminToken renews (and logs in if that is refused too).
-func (s *credentialsSource) dropAdminToken(token string) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.token != nil && s.token.AccessToken == token {
-		dropped := *s.token
-		dropped.AccessToken, dropped.ExpiresAt = "", time.Time{}
-		s.token = &dropped
-	}
 }

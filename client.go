@@ -9,7 +9,7 @@ import (
 	"runtime"
 	"strings"
 	"sync"
-	"time"
+	"sync/atomic"
 )
 
 // DefaultBaseURL is Vlens's production API. Vlens has no separate sandbox
@@ -40,6 +40,9 @@ type Client struct {
 	// admin supplies admin bearer tokens; nil without WithAdminCredentials
 	// or WithAdminTokenSource.
 	admin AdminTokenSource
+	// closed is set by Close: later calls fail with ErrClosed. A pointer,
+	// so that a copy of the Client value (printing one) copies no lock.
+	closed *atomic.Bool
 }
 
 // credentials are the API key and the headers every request starts from,
@@ -76,9 +79,9 @@ func NewClient(apiKey string, opts ...Option) (*Client, error) {
 		return nil, err
 	}
 	creds := &credentials{apiKey: apiKey, header: requestHeader(apiKey, s.userAgent)}
-	c := &Client{baseURL: base, settings: s, creds: func() *credentials { return creds }, admin: s.adminSource}
+	c := &Client{baseURL: base, settings: s, creds: func() *credentials { return creds }, admin: s.adminSource, closed: new(atomic.Bool)}
 	if s.adminCreds != nil {
-		c.admin = &credentialsSource{client: c, creds: *s.adminCreds, now: time.Now}
+		c.admin = newLoginSource(c, *s.adminCreds)
 		creds.adminSecrets = s.adminCreds.secrets()
 	}
 	c.settings.adminCreds = nil // kept only inside the source
@@ -156,6 +159,26 @@ func (c *Client) CloseIdleConnections() {
 	if t, ok := defaultTransport().(interface{ CloseIdleConnections() }); ok {
 		t.CloseIdleConnections()
 	}
+}
+
+// Close releases what the client holds: it stops a login or refresh of its
+// WithAdminCredentials source that is in flight (callers waiting on it get
+// ErrClosed), and closes idle connections as CloseIdleConnections does.
+// Calls made after Close fail with ErrClosed and send nothing; calls already
+// on the wire finish within their own contexts. A LoginSource given with
+// WithAdminTokenSource is not the client's: close it yourself. Close always
+// returns nil; calling it again does no harm.
+func (c *Client) Close() error {
+	if c.closed != nil {
+		c.closed.Store(true)
+	}
+	// A LoginSource logging in with c itself is the one WithAdminCredentials
+	// built: no other can be c's source, since c did not exist to build it.
+	if src, ok := c.admin.(*LoginSource); ok && src.client == c {
+		_ = src.Close()
+	}
+	c.CloseIdleConnections()
+	return nil
 }
 
 // checkBaseURL enforces WithBaseURL's rules and returns the URL ready for

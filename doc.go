@@ -36,13 +36,22 @@
 // (CreateInvitationInput.RequestFieldsValues) and the user only confirms and
 // signs. It needs an admin bearer token as well as the API key. With
 // WithAdminCredentials the client logs in on first need (Login), caches the
-// token, refreshes it ahead of expiry (RefreshAdminToken), logs in again when
-// the refresh token has expired or is refused, and keeps one login or refresh
-// in flight however many goroutines need a token; WithAdminTokenSource brings
-// your own AdminTokenSource instead. A 401 drops the token and the call is
-// made once more with a new one. An invitation may create a record on Vlens's
-// side, so it is retried only when the request surely was not processed: a
-// connection that could not be made, 429 and 503. See ExampleClient_CreateInvitation.
+// token (never sending it in its last 10 seconds), refreshes it ahead of
+// expiry (RefreshAdminToken), logs in again when the refresh token has
+// expired or is refused in any way, and keeps one login or refresh in flight
+// however many goroutines need a token. A refused login is not repeated for
+// 30 seconds, doubling up to 5 minutes: every call in that window gets the
+// refusal at once (the platform locks a user out after 5 failed logins).
+// Several clients of a tenant share one login through a LoginSource
+// (NewLoginSource, WithAdminTokenSource); WithAdminTokenSource also takes an
+// AdminTokenSource of your own. A 401 drops the token and the call is made
+// once more with a new one. An invitation may create a record on Vlens's
+// side, so it is retried only when the request surely never reached Vlens:
+// a connection that could not be made, and 429 (not 503, which proxies
+// answer after the server behind them processed the request). When no admin
+// token could be had the error matches ErrNoAdminToken, and nothing was
+// sent. Client.Close stops a login in flight. See
+// ExampleClient_CreateInvitation.
 //
 // # Options
 //

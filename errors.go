@@ -16,7 +16,13 @@ import (
 // exposed as APIError.Code, since Vlens publishes no list of codes.
 var (
 	// ErrUnauthorized matches answers with HTTP 401 or 403: the API key is
-	// missing, wrong or not allowed to call the endpoint.
+	// missing, wrong or not allowed to call the endpoint. From
+	// CreateInvitation it means one of two things. When the error also
+	// matches ErrNoAdminToken (its *APIError's Operation is "login"), the
+	// admin login was refused (a wrong password, a locked-out user, a
+	// revoked API key) and no invitation was sent. Otherwise (Operation
+	// "create invitation") Vlens refused the invitation itself, after the
+	// client had already replaced a refused admin token once.
 	ErrUnauthorized = errors.New("vlens: unauthorized")
 	// ErrRateLimited matches answers with HTTP 429.
 	ErrRateLimited = errors.New("vlens: rate limited")

@@ -225,7 +225,7 @@ func ExampleClient_CreateInvitation() {
 // that another process keeps fresh in a shared secret store.
 type sharedToken struct{ store map[string]string }
 
-func (s sharedToken) AdminToken(ctx context.Context) (string, error) {
+func (s sharedToken) AccessToken(ctx context.Context) (string, error) {
 	if err := ctx.Err(); err != nil {
 		return "", err
 	}

@@ -137,19 +137,25 @@ func formsString(forms map[int]map[string]string) string {
 //
 // The input is validated first. An invitation may create a record (and send
 // the user a message) on Vlens's side, so it is retried only when the request
-// surely was not processed: a connection that could not be made, HTTP 429
-// and 503. It is not retried on 500, 502 or 504, nor on a reset or EOF after
-// the request may have been sent; those reach the caller, who knows whether
-// repeating is safe. opts apply to the invitation; a login or refresh it
-// needs runs with the client's own options, since other calls may be
-// waiting on it.
+// surely never reached Vlens: a connection that could not be made (refused,
+// DNS failure, a dial that timed out), and HTTP 429. Not 503, which a proxy
+// answers after the server behind it recorded the invitation, nor 500, 502
+// or 504, nor a reset, EOF or timeout once connected; those reach the
+// caller, who knows whether repeating is safe. opts apply to the invitation;
+// a login or refresh it needs runs with the client's own options, since
+// other calls may be waiting on it.
+//
+// When no admin token could be had, nothing is sent and the error matches
+// ErrNoAdminToken; if Vlens refused the login, errors.As finds that
+// *APIError, with Operation "login". An *APIError with Operation
+// "create invitation" is Vlens's answer to the invitation itself.
 func (c *Client) CreateInvitation(ctx context.Context, in CreateInvitationInput, opts ...CallOption) (*AuthSession, error) {
 	s := &AuthSession{}
 	err := c.do(ctx, operation{
 		name:  "create invitation",
 		path:  createInvitationPath,
 		auth:  authAdmin,
-		retry: retryUnprocessed,
+		retry: retryUnsent,
 		input: invitationRequest{in},
 		data:  (*sessionToken)(&s.Token),
 	}, opts)

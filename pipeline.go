@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/hashicorp/go-retryablehttp"
@@ -78,6 +79,8 @@ type call struct {
 	attemptStart time.Time // when the latest attempt was sent
 	body         []byte    // the latest answer's body, up to the size limit
 	tooLarge     bool      // the latest answer's body was over the limit
+
+	conn atomic.Int32 // how far the latest attempt got to a connection (see unsent)
 }
 
 // do is the one path every endpoint takes: validate, marshal, send with
@@ -85,6 +88,9 @@ type call struct {
 func (c *Client) do(ctx context.Context, op operation, opts []CallOption) error {
 	if ctx == nil {
 		return errors.New("vlens: " + op.name + ": nil context")
+	}
+	if c.closed != nil && c.closed.Load() {
+		return fmt.Errorf("vlens: %s: %w", op.name, ErrClosed)
 	}
 	s := &c.settings // read only
 	if len(opts) > 0 {
@@ -108,28 +114,30 @@ func (c *Client) do(ctx context.Context, op operation, opts []CallOption) error 
 		return errors.New("vlens: " + op.name + ": needs an admin token: give NewClient WithAdminCredentials or WithAdminTokenSource")
 	}
 	for retried := false; ; retried = true {
-		bearer, err := c.admin.AdminToken(ctx)
+		bearer, err := c.admin.AccessToken(ctx)
+		if err == nil && (strings.TrimSpace(bearer) == "" || !validHeaderValue(bearer)) {
+			err = errors.New("the admin token source returned a token no header can carry")
+		}
 		if err != nil {
-			return fmt.Errorf("vlens: %s: getting the admin token: %w", op.name, err)
+			return &adminTokenError{op: op.name, err: err}
 		}
-		if strings.TrimSpace(bearer) == "" || !validHeaderValue(bearer) {
-			return errors.New("vlens: " + op.name + ": the admin token source returned a token no header can carry")
-		}
-		err = c.exchange(ctx, op, s, body, bearer)
+		err = c.exchange(ctx, op, s, body, bearer, adminSecrets(c.admin))
 		var apiErr *APIError
 		if retried || !errors.As(err, &apiErr) || apiErr.StatusCode != http.StatusUnauthorized {
 			return err
 		}
 		// Vlens refused the token (revoked early, say): drop it and go
 		// once more with a new one.
-		if d, ok := c.admin.(interface{ dropAdminToken(string) }); ok {
-			d.dropAdminToken(bearer)
+		if inv, ok := c.admin.(AdminTokenInvalidator); ok {
+			inv.InvalidateAccessToken(bearer)
 		}
 	}
 }
 
 // exchange sends body once (retries inside) and decodes the answer.
-func (c *Client) exchange(ctx context.Context, op operation, s *settings, body []byte, bearer string) error {
+// bearer, when set, is sent as the admin token; it and secrets (the admin
+// token source's other tokens) are redacted from the answer.
+func (c *Client) exchange(ctx context.Context, op operation, s *settings, body []byte, bearer string, more ...sensitive) error {
 	cl := &call{ctx: ctx, op: op, s: *s, start: time.Now()}
 	cl.header, cl.base = c.header(&cl.s), baseTransport(cl.s.httpClient)
 	if len(op.header) > 0 || bearer != "" {
@@ -144,7 +152,7 @@ func (c *Client) exchange(ctx context.Context, op operation, s *settings, body [
 	resp, err := cl.send(c.baseURL+op.path, body)
 	creds := c.creds()
 	r := newRedactor(creds.apiKey, op.input)
-	r.admin = creds.adminSecrets
+	r.more = append([]sensitive{creds.adminSecrets}, more...)
 	if bearer != "" {
 		r.extra = append(r.extra, bearer)
 	}
@@ -163,7 +171,7 @@ func (c *Client) exchange(ctx context.Context, op operation, s *settings, body [
 // policy, backoff and log lines are the call's hooks, and each attempt goes
 // through the call itself (see RoundTrip).
 func (cl *call) send(url string, body []byte) (*http.Response, error) {
-	req, err := retryablehttp.NewRequestWithContext(cl.ctx, http.MethodPost, url, body)
+	req, err := retryablehttp.NewRequestWithContext(cl.traced(), http.MethodPost, url, body)
 	if err != nil {
 		return nil, err
 	}
@@ -197,6 +205,7 @@ func (cl *call) send(url string, body []byte) (*http.Response, error) {
 // (a cookie jar adds its cookies to the request in place).
 func (cl *call) prepareRetry(req *http.Request) error {
 	req.Header = cl.header.Clone()
+	cl.conn.Store(connUnknown)
 	return nil
 }
 

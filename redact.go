@@ -27,10 +27,10 @@ type sensitive struct {
 // out their forms on first use, so a call that succeeds pays nothing.
 type redactor struct {
 	apiKey   string
-	in       input     // in.secrets() is read on first use
-	admin    sensitive // the admin login's, which any answer may echo
-	extra    []string  // more secrets: the bearer token, an error envelope's string data
-	patterns []pattern // nil until worked out
+	in       input       // in.secrets() is read on first use
+	more     []sensitive // the admin login's and token source's, which any answer may echo
+	extra    []string    // more secrets: the bearer token, an error envelope's string data
+	patterns []pattern   // nil until worked out
 }
 
 // pattern is one form of a value, read as server text is.
@@ -70,7 +70,7 @@ func (r *redactor) list() []pattern {
 		if r.in != nil {
 			in = r.in.secrets()
 		}
-		for _, set := range []sensitive{{secrets: append([]string{r.apiKey}, r.extra...)}, in, r.admin} {
+		for _, set := range append([]sensitive{{secrets: append([]string{r.apiKey}, r.extra...)}, in}, r.more...) {
 			for i, s := range slices.Concat(set.secrets, set.personal) {
 				r.add(s, i >= len(set.secrets))
 			}

@@ -9,6 +9,7 @@ import (
 	"math/rand/v2"
 	"net"
 	"net/http"
+	"net/http/httptrace"
 	"strconv"
 	"strings"
 	"time"
@@ -23,28 +24,67 @@ const (
 	// extra. Transport failures and HTTP 429, 500, 502, 503 and 504 are
 	// retried.
 	retrySafe retryPolicy = iota
-	// retryUnprocessed is for operations that may create something on
-	// Vlens's side (an invitation, an SMS): only what surely was not
-	// processed is retried: a connection that could not be made, and HTTP
-	// 429 and 503. Not 500, 502 or 504, nor a reset or EOF after the request
-	// may have been sent.
-	retryUnprocessed
+	// retryUnsent is for operations that may create something on Vlens's
+	// side (an invitation) or spend something (a refresh token): only what
+	// surely never reached Vlens is retried: a connection that could not be
+	// made (refused, DNS failure, a dial that timed out), and HTTP 429. Not
+	// 503, which a proxy answers after the server behind it processed the
+	// request, nor 500, 502, 504, or a reset, EOF or timeout once a
+	// connection was made.
+	retryUnsent
+	// retryLogin is for Login: what retryUnsent retries, and 503, since a
+	// login processed twice is harmless. Never 500 or a 4xx: the platform
+	// counts a refused login toward locking the user out.
+	retryLogin
 )
 
 // retryable reports whether an attempt's outcome is worth another try under
-// policy p.
-func (p retryPolicy) retryable(resp *http.Response, err error) bool {
-	if p == retryUnprocessed {
-		if err != nil {
-			var opErr *net.OpError
-			return errors.As(err, &opErr) && opErr.Op == "dial"
-		}
-		return resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode == http.StatusServiceUnavailable
-	}
-	if err != nil {
+// policy p; unsent says the attempt surely never reached Vlens (see
+// call.unsent).
+func (p retryPolicy) retryable(resp *http.Response, err error, unsent bool) bool {
+	switch {
+	case p == retrySafe && err != nil:
 		return isTransient(err)
+	case p == retrySafe:
+		return retryableStatus(resp.StatusCode)
+	case err != nil:
+		return unsent
 	}
-	return retryableStatus(resp.StatusCode)
+	return resp.StatusCode == http.StatusTooManyRequests ||
+		p == retryLogin && resp.StatusCode == http.StatusServiceUnavailable
+}
+
+// How far an attempt got to a connection, as httptrace reports it.
+const (
+	connUnknown int32 = iota // nothing reported: a transport that does not trace
+	connWanted               // Go's transport looked for a connection
+	connGot                  // and got one: the request may have been written
+)
+
+// unsent reports whether an attempt that failed with err surely never
+// reached Vlens: its connection could not be made. A dial error says so
+// directly. The per-attempt timeout hides a dial that timed out behind its
+// own error, so the call also watches httptrace's GetConn and GotConn: when
+// Go's transport looked for a connection and got none, nothing was written.
+// A transport that reports neither (httpmock) is judged by its error alone.
+func (cl *call) unsent(err error) bool {
+	return dialFailed(err) || cl.conn.Load() == connWanted && isTransient(err)
+}
+
+// traced is the call's context with httptrace hooks that record in cl.conn
+// how far each attempt got to a connection.
+func (cl *call) traced() context.Context {
+	return httptrace.WithClientTrace(cl.ctx, &httptrace.ClientTrace{
+		GetConn: func(string) { cl.conn.CompareAndSwap(connUnknown, connWanted) },
+		GotConn: func(httptrace.GotConnInfo) { cl.conn.Store(connGot) },
+	})
+}
+
+// dialFailed reports whether err says a connection could not be made
+// (refused, DNS failure, the dialer's own timeout).
+func dialFailed(err error) bool {
+	var opErr *net.OpError
+	return errors.As(err, &opErr) && opErr.Op == "dial"
 }
 
 // retryableStatus reports whether an answer with this HTTP status may go
@@ -88,7 +128,7 @@ func (cl *call) checkRetry(ctx context.Context, resp *http.Response, err error) 
 	if ctxErr := ctx.Err(); ctxErr != nil {
 		return false, ctxErr
 	}
-	if !cl.op.retry.retryable(resp, err) {
+	if !cl.op.retry.retryable(resp, err, err != nil && cl.unsent(err)) {
 		return false, nil
 	}
 	wait := cl.s.retryWaitMin
