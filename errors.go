@@ -75,7 +75,8 @@ type APIError struct {
 	// Attempts is how many attempts the call made.
 	Attempts int
 	// Header holds the last answer's response headers, for support tickets
-	// and the request IDs proxies add.
+	// and the request IDs proxies add; each name and value is redacted and
+	// cut like Message.
 	Header http.Header
 
 	// kind is ErrMalformedResponse or ErrResponseTooLarge when the SDK, not
