@@ -83,6 +83,9 @@ type call struct {
 // do is the one path every endpoint takes: validate, marshal, send with
 // retries, then decode the answer into op.data or a typed error.
 func (c *Client) do(ctx context.Context, op operation, opts []CallOption) error {
+	if c == nil || c.creds == nil {
+		return errors.New("vlens: " + op.name + ": Client not created with NewClient")
+	}
 	if ctx == nil {
 		return errors.New("vlens: " + op.name + ": nil context")
 	}
