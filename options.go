@@ -131,10 +131,10 @@ func WithInsecureHTTP() Option {
 // before or after NewClient. Redirects are never followed, whatever the
 // client's CheckRedirect, and the SDK never closes the client's idle
 // connections unless Client.CloseIdleConnections is called. The client's own
-// Timeout, if any, also applies to each attempt; Go reports its expiry with
-// an error that matches context.DeadlineExceeded although the caller's context
-// is alive, so prefer WithAttemptTimeout. A nil Transport means the SDK's
-// shared default. Client only.
+// Timeout, if any, bounds each attempt as WithAttemptTimeout does (the
+// shorter of the two applies) and is reported the same way, as
+// ErrAttemptTimeout; it does not bound the rate limiter's wait. A nil
+// Transport means the SDK's shared default. Client only.
 func WithHTTPClient(hc *http.Client) Option {
 	return clientOption(func(s *settings) error {
 		if hc == nil {
@@ -197,8 +197,10 @@ func WithMaxRetryAfter(d time.Duration) CallOption {
 // WithAttemptTimeout bounds each attempt, from sending the request to reading
 // the whole response body (default 10s). It bounds one attempt, not the call:
 // bound the whole call with the context. The value given is exactly what
-// applies; zero means no per-attempt bound, so that only the caller's context
-// bounds the call. An attempt that runs out of time is retried.
+// applies, up to math.MaxInt64; zero means no per-attempt bound, so that only
+// the caller's context bounds the call. An attempt that runs out of time
+// while the caller's context is alive is retried, and when it is the last
+// the error matches ErrAttemptTimeout, not context.DeadlineExceeded.
 func WithAttemptTimeout(d time.Duration) CallOption {
 	return callOption(func(s *settings) error {
 		if d < 0 {

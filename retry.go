@@ -79,16 +79,16 @@ func isTransient(err error) bool {
 }
 
 // checkRetry is go-retryablehttp's CheckRetry hook: a decision, without
-// waiting. It retries what the operation's policy allows, and only when
-// another attempt can still fit before ctx's deadline: the shortest wait
-// the backoff may choose plus the time the last attempt took. Otherwise the
-// call ends at once with the last answer. go-retryablehttp's RetryMax counts
-// the attempts.
+// waiting. It retries what the operation's policy allows, and only while ctx
+// is alive and another attempt can still fit before its deadline: the
+// shortest wait the backoff may choose plus the time the last attempt took.
+// Otherwise the call ends at once with what the last attempt got. ctx counts
+// only here: an answer read in full is the call's outcome even when ctx
+// ended just after it arrived (a success thrown away would make the caller
+// repeat a call that took effect), and failure names ctx when the last
+// attempt got no answer. go-retryablehttp's RetryMax counts the attempts.
 func (cl *call) checkRetry(ctx context.Context, resp *http.Response, err error) (bool, error) {
-	if ctxErr := ctx.Err(); ctxErr != nil {
-		return false, ctxErr
-	}
-	if !cl.op.retry.retryable(resp, err) {
+	if ctx.Err() != nil || !cl.op.retry.retryable(resp, err) {
 		return false, nil
 	}
 	wait := cl.s.retryWaitMin
