@@ -152,6 +152,9 @@ func defaultTransport() http.RoundTripper {
 // default one, which clients built without WithHTTPClient share. Calls in
 // flight are not affected. The SDK never calls it by itself.
 func (c *Client) CloseIdleConnections() {
+	if c == nil || c.creds == nil {
+		return // not created with NewClient: it has no transport
+	}
 	if hc := c.settings.httpClient; hc != nil {
 		hc.CloseIdleConnections()
 		return

@@ -587,9 +587,10 @@ func TestRetryAfterAsHTTPDate(t *testing.T) {
 		assert.Equal(t, 1, mt.GetTotalCallCount())
 	})
 
-	t.Run("date in the past retries without waiting", func(t *testing.T) {
+	t.Run("date in the past waits the backoff's minimum only", func(t *testing.T) {
 		t.Parallel()
-		mt, c := setup(t, WithRetryWait(time.Hour, time.Hour))
+		const min = 20 * time.Millisecond
+		mt, c := setup(t, WithRetryWait(min, time.Hour))
 		date := time.Now().Add(-time.Hour).UTC().Format(http.TimeFormat)
 		mt.RegisterResponder(http.MethodPost, testEndpoint, sequence(t,
 			reply(429, "", "Retry-After", date),
@@ -600,7 +601,8 @@ func TestRetryAfterAsHTTPDate(t *testing.T) {
 		s, err := c.CreateAuthSession(context.Background(), validInput())
 		require.NoError(t, err)
 		assert.Equal(t, "tok", s.Token)
-		assert.Less(t, time.Since(start), prompt, "Retry-After replaces the hour-long backoff")
+		assert.Less(t, time.Since(start), prompt, "Retry-After replaces the jittered backoff")
+		assert.GreaterOrEqual(t, time.Since(start), min, "never less than the minimum")
 		assert.Equal(t, 2, mt.GetTotalCallCount())
 	})
 

@@ -83,7 +83,12 @@
 //	}
 //
 // When the caller's context ends the call, errors.Is(err, context.Canceled)
-// or errors.Is(err, context.DeadlineExceeded) holds. Anything else is a
+// or errors.Is(err, context.DeadlineExceeded) holds, and only then. An
+// answer read in full is returned as it is (a token, or an *APIError) even
+// when the context ends right after it arrived: the context decides only
+// whether to wait and try again. An attempt that ran past the SDK's own
+// bound (WithAttemptTimeout, or the Timeout of the client given with
+// WithHTTPClient) matches ErrAttemptTimeout instead. Anything else is a
 // transport failure, wrapped.
 //
 // # Retries and timeouts
@@ -93,9 +98,10 @@
 // jittered waits between 500ms and 10s (WithMaxRetries, WithRetryWait).
 // Envelope errors, other statuses, validation failures, redirects and
 // certificate errors are never retried. A Retry-After header on 429 or 503 is
-// honoured up to 30s (WithMaxRetryAfter); when the server asks for longer the
-// client stops at once and returns the last answer as an *APIError with
-// RetryAfter set. A retry is made only when its wait plus the time the last
+// honoured up to 30s (WithMaxRetryAfter), but never waited less than the
+// minimum wait, so a Retry-After of 0 does not bring back-to-back retries;
+// when the server asks for longer the client stops at once and returns the
+// last answer as an *APIError with RetryAfter set. A retry is made only when its wait plus the time the last
 // attempt took still fits before the context's deadline; otherwise the last
 // answer is returned at once. The client never sleeps past the caller's
 // deadline. An answer over the size limit keeps its status, so a 503 is
@@ -108,7 +114,11 @@
 //
 // Each attempt is bounded by WithAttemptTimeout (10s by default, covering
 // the whole response body, exactly as given; 0 leaves the context alone in
-// charge), so a call cannot hang even with context.Background(). An
+// charge), or by the Timeout of the client given with WithHTTPClient when
+// that is shorter, so a call cannot hang even with context.Background(). An
+// attempt that runs out of time is retried, and reported as
+// ErrAttemptTimeout. Every option's default, zero value and range are
+// tabled in docs/options.md. An
 // unsolicited informational answer (101 Switching Protocols) fails the
 // attempt at once. Redirects are never followed, since the ApiKey header
 // would go with them.

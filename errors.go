@@ -37,6 +37,12 @@ var (
 	// ErrResponseTooLarge matches an answer whose body exceeds the limit set
 	// by WithMaxResponseBytes.
 	ErrResponseTooLarge = errors.New("vlens: response too large")
+	// ErrAttemptTimeout matches a call whose last attempt ran past its own
+	// bound (WithAttemptTimeout, or the Timeout of the client given with
+	// WithHTTPClient) while the caller's context was still alive. The error
+	// is also a net.Error whose Timeout reports true. It never matches
+	// context.DeadlineExceeded, which is kept for the caller's own context.
+	ErrAttemptTimeout = errors.New("vlens: attempt timed out")
 )
 
 // APIError is returned (as *APIError) for every answer from Vlens that is not

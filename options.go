@@ -22,6 +22,9 @@ const (
 	// maxRetriesLimit bounds WithMaxRetries: with the default waits it already
 	// means minutes of retrying, and an SDK should never retry without end.
 	maxRetriesLimit = 20
+	// maxResponseBytesLimit bounds WithMaxResponseBytes: a body is held in
+	// memory, and no answer of Vlens's comes near.
+	maxResponseBytesLimit = 1 << 30
 )
 
 // Option configures a Client: NewClient applies options in order, and an
@@ -131,10 +134,10 @@ func WithInsecureHTTP() Option {
 // before or after NewClient. Redirects are never followed, whatever the
 // client's CheckRedirect, and the SDK never closes the client's idle
 // connections unless Client.CloseIdleConnections is called. The client's own
-// Timeout, if any, also applies to each attempt; Go reports its expiry with
-// an error that matches context.DeadlineExceeded although the caller's context
-// is alive, so prefer WithAttemptTimeout. A nil Transport means the SDK's
-// shared default. Client only.
+// Timeout, if any, bounds each attempt as WithAttemptTimeout does (the
+// shorter of the two applies) and is reported the same way, as
+// ErrAttemptTimeout; it does not bound the rate limiter's wait. A nil
+// Transport means the SDK's shared default. Client only.
 func WithHTTPClient(hc *http.Client) Option {
 	return clientOption(func(s *settings) error {
 		if hc == nil {
@@ -162,11 +165,14 @@ func WithMaxRetries(n int) CallOption {
 	})
 }
 
-// WithRetryWait sets the bounds of the backoff between retries when the
-// server gives no Retry-After. The wait before retry n (counting from 0) is
-// drawn uniformly between min and min·2^(n+1), capped at max and at what is
-// left of the context's deadline. The defaults are 500ms and 10s. min must not
-// exceed max, and neither may be negative; tests pass a millisecond or two.
+// WithRetryWait sets the bounds of the backoff between retries. Without a
+// Retry-After, the wait before retry n (counting from 0) is drawn uniformly
+// between min and min·2^(n+1), capped at max and at what is left of the
+// context's deadline. A min of 0 means no floor but the same growth: the
+// ceiling is then max/16 before the first retry and doubles up to max. A
+// Retry-After is never waited less than min. The defaults are 500ms and 10s.
+// min must not exceed max, and neither may be negative; any other values,
+// up to math.MaxInt64, are valid. Tests pass a millisecond or two.
 func WithRetryWait(min, max time.Duration) CallOption {
 	return callOption(func(s *settings) error {
 		if min < 0 || max < 0 {
@@ -183,7 +189,8 @@ func WithRetryWait(min, max time.Duration) CallOption {
 // WithMaxRetryAfter sets the longest Retry-After the client will honour
 // (default 30s). When the server asks for a longer wait, the client does not
 // wait at all: it returns the *APIError at once, with RetryAfter set to what
-// the server asked for.
+// the server asked for. Zero honours only a Retry-After of 0 or a date past
+// (which still waits the WithRetryWait minimum). It must not be negative.
 func WithMaxRetryAfter(d time.Duration) CallOption {
 	return callOption(func(s *settings) error {
 		if d < 0 {
@@ -197,8 +204,10 @@ func WithMaxRetryAfter(d time.Duration) CallOption {
 // WithAttemptTimeout bounds each attempt, from sending the request to reading
 // the whole response body (default 10s). It bounds one attempt, not the call:
 // bound the whole call with the context. The value given is exactly what
-// applies; zero means no per-attempt bound, so that only the caller's context
-// bounds the call. An attempt that runs out of time is retried.
+// applies, up to math.MaxInt64; zero means no per-attempt bound, so that only
+// the caller's context bounds the call. An attempt that runs out of time
+// while the caller's context is alive is retried, and when it is the last
+// the error matches ErrAttemptTimeout, not context.DeadlineExceeded.
 func WithAttemptTimeout(d time.Duration) CallOption {
 	return callOption(func(s *settings) error {
 		if d < 0 {
@@ -237,12 +246,13 @@ func WithUserAgent(ua string) CallOption {
 // (default 1 MiB). A larger body fails the call with ErrResponseTooLarge;
 // when its status is one the endpoint retries (a 503, say), it is retried
 // like any other, and the final error matches that status's sentinel too.
+// n must be positive; values above 1 GiB (math.MaxInt64, say) mean 1 GiB.
 func WithMaxResponseBytes(n int64) CallOption {
 	return callOption(func(s *settings) error {
 		if n <= 0 {
 			return errors.New("vlens: WithMaxResponseBytes: must be positive")
 		}
-		s.maxResponseBytes = n
+		s.maxResponseBytes = min(n, maxResponseBytesLimit)
 		return nil
 	})
 }

@@ -86,6 +86,9 @@ type call struct {
 // do is the one path every endpoint takes: validate, marshal, send with
 // retries, then decode the answer into op.data or a typed error.
 func (c *Client) do(ctx context.Context, op operation, opts []CallOption) error {
+	if c == nil || c.creds == nil {
+		return errors.New("vlens: " + op.name + ": Client not created with NewClient")
+	}
 	if ctx == nil {
 		return errors.New("vlens: " + op.name + ": nil context")
 	}
@@ -178,7 +181,8 @@ func (cl *call) send(url string, body []byte) (*http.Response, error) {
 	req.Header = cl.header.Clone()
 	hc := http.Client{}
 	if cl.s.httpClient != nil {
-		hc = *cl.s.httpClient // its Jar and Timeout apply; the caller's value is untouched
+		hc = *cl.s.httpClient // its Jar applies; the caller's value is untouched
+		hc.Timeout = 0        // RoundTrip applies it (see attemptBound)
 	}
 	hc.Transport = cl
 	// The ApiKey header is custom, and Go's client would forward it to
@@ -209,7 +213,7 @@ func (cl *call) prepareRetry(req *http.Request) error {
 	return nil
 }
 
-// failure turns a call that ended without a usable answer into the error the
+// failure turns a call that ended without an answer into the error the
 // caller sees: the caller's context error when the context ended the call,
 // the rate limiter's refusal, or else the last attempt's transport failure,
 // whose text is redacted (net/http quotes a server's bytes in its parse

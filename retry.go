@@ -119,16 +119,16 @@ func isTransient(err error) bool {
 }
 
 // checkRetry is go-retryablehttp's CheckRetry hook: a decision, without
-// waiting. It retries what the operation's policy allows, and only when
-// another attempt can still fit before ctx's deadline: the shortest wait
-// the backoff may choose plus the time the last attempt took. Otherwise the
-// call ends at once with the last answer. go-retryablehttp's RetryMax counts
-// the attempts.
+// waiting. It retries what the operation's policy allows, and only while ctx
+// is alive and another attempt can still fit before its deadline: the
+// shortest wait the backoff may choose plus the time the last attempt took.
+// Otherwise the call ends at once with what the last attempt got. ctx counts
+// only here: an answer read in full is the call's outcome even when ctx
+// ended just after it arrived (a success thrown away would make the caller
+// repeat a call that took effect), and failure names ctx when the last
+// attempt got no answer. go-retryablehttp's RetryMax counts the attempts.
 func (cl *call) checkRetry(ctx context.Context, resp *http.Response, err error) (bool, error) {
-	if ctxErr := ctx.Err(); ctxErr != nil {
-		return false, ctxErr
-	}
-	if !cl.op.retry.retryable(resp, err, err != nil && cl.unsent(err)) {
+	if ctx.Err() != nil || !cl.op.retry.retryable(resp, err, err != nil && cl.unsent(err)) {
 		return false, nil
 	}
 	wait := cl.s.retryWaitMin
@@ -136,7 +136,7 @@ func (cl *call) checkRetry(ctx context.Context, resp *http.Response, err error) 
 		if ra > cl.s.maxRetryAfter {
 			return false, nil
 		}
-		wait = ra
+		wait = max(ra, wait)
 	}
 	room, limited := cl.room(ctx)
 	return !limited || wait <= room, nil
@@ -144,16 +144,20 @@ func (cl *call) checkRetry(ctx context.Context, resp *http.Response, err error) 
 
 // backoff is go-retryablehttp's Backoff hook: the wait before retry n (from
 // 0). It is the server's Retry-After on 429 and 503 when present (checkRetry
-// has refused one over WithMaxRetryAfter), and otherwise drawn uniformly
-// between min and min·2^(n+1) ("full jitter" above a floor), capped at max
-// and at the room left before the deadline.
+// has refused one over WithMaxRetryAfter), but never below min, so that a
+// Retry-After of 0 or a date past does not bring back-to-back retries; and
+// otherwise jitter's draw, with max capped at the room left before the
+// deadline.
 func (cl *call) backoff(min, max time.Duration, n int, resp *http.Response) time.Duration {
 	wait, ok := cl.retryAfter(resp)
-	if !ok {
+	switch {
+	case !ok:
 		if room, limited := cl.room(cl.ctx); limited && room < max {
 			max = room
 		}
 		wait = jitter(min, max, n)
+	case wait < min:
+		wait = min
 	}
 	if l := cl.s.logger; l != nil {
 		status := 0
@@ -192,19 +196,24 @@ func (cl *call) room(ctx context.Context) (room time.Duration, limited bool) {
 	return time.Until(deadline) - took, true
 }
 
-// jitter draws a wait uniformly between min and min·2^(n+1), capped at max,
-// and never below min.
+// jitter draws the wait before retry n (from 0) uniformly between min and a
+// ceiling of min·2^(n+1) capped at max ("full jitter" above a floor). A min
+// of 0 means no floor but the same growth: the ceiling then grows from
+// max/32, so it is max/16 before the first retry and max by the fifth. No
+// value overflows, up to math.MaxInt64.
 func jitter(min, max time.Duration, n int) time.Duration {
-	upper := max
-	if n < 32 {
-		if u := min << (n + 1); u > 0 && u < max {
-			upper = u
-		}
+	base := min
+	if base == 0 {
+		base = max / 32
 	}
-	if upper <= min {
+	ceiling := max
+	if n < 62 && base <= max>>(n+1) {
+		ceiling = base << (n + 1)
+	}
+	if ceiling <= min {
 		return min
 	}
-	return min + rand.N(upper-min+1)
+	return min + rand.N(ceiling-min)
 }
 
 // retryAfter parses a Retry-After value: delay-seconds or an HTTP date. A

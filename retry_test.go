@@ -1,6 +1,7 @@
 package vlens
 
 import (
+	"math"
 	"net/http"
 	"testing"
 	"time"
@@ -55,6 +56,12 @@ func TestBackoffStaysWithinItsBounds(t *testing.T) {
 		{"huge retry numbers do not overflow", 500 * time.Millisecond, 10 * time.Second, 1000, 10 * time.Second},
 		{"equal bounds give the minimum", time.Second, time.Second, 3, time.Second},
 		{"zero bounds give no wait", 0, 0, 1, 0},
+		{"zero minimum starts the ceiling at a sixteenth of the maximum", 0, 32 * time.Second, 0, 2 * time.Second},
+		{"zero minimum still doubles the ceiling", 0, 32 * time.Second, 2, 8 * time.Second},
+		{"zero minimum reaches the maximum by the fifth retry", 0, 32 * time.Second, 4, 32 * time.Second},
+		{"zero minimum with the largest maximum does not overflow", 0, math.MaxInt64, 0, math.MaxInt64 / 16},
+		{"largest maximum on a late retry does not overflow", time.Nanosecond, math.MaxInt64, 61, math.MaxInt64},
+		{"huge minimum does not wrap around", 5 << 60, math.MaxInt64, 1, math.MaxInt64},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

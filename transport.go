@@ -9,7 +9,8 @@ import (
 )
 
 // RoundTrip makes one attempt of the call: it waits on the rate limiter,
-// bounds the attempt with the per-attempt timeout, and reads the whole body
+// bounds the attempt with the per-attempt timeout (the shorter of
+// WithAttemptTimeout and the caller's http.Client.Timeout), and reads the whole body
 // (within the size limit) into cl.body before returning, so that a body
 // that breaks off is a transport failure the retry policy sees, the timeout
 // covers the body, and the connection goes back to the pool at once.
@@ -33,10 +34,10 @@ func (cl *call) RoundTrip(req *http.Request) (*http.Response, error) {
 	}
 	cl.attempts++
 	cl.attemptStart = time.Now()
-	ctx := parent
-	if d := cl.s.attemptTimeout; d > 0 {
+	ctx, bound := parent, cl.attemptBound()
+	if bound > 0 {
 		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(parent, d)
+		ctx, cancel = context.WithTimeout(parent, bound)
 		defer cancel()
 		req = req.WithContext(ctx)
 	}
@@ -45,12 +46,24 @@ func (cl *call) RoundTrip(req *http.Request) (*http.Response, error) {
 		err = cl.readBody(resp)
 	}
 	if err != nil && parent.Err() == nil && ctx.Err() != nil {
-		err = &attemptTimeoutError{timeout: cl.s.attemptTimeout}
+		err = &attemptTimeoutError{timeout: bound, cause: err}
 	}
 	if err != nil {
 		return nil, err
 	}
 	return resp, nil
+}
+
+// attemptBound is how long one attempt may take: WithAttemptTimeout, or the
+// Timeout of the caller's http.Client when that is shorter; 0 for no bound.
+// send keeps that Timeout from net/http, which would report its expiry as
+// context.DeadlineExceeded while the caller's context is alive.
+func (cl *call) attemptBound() time.Duration {
+	d := cl.s.attemptTimeout
+	if hc := cl.s.httpClient; hc != nil && hc.Timeout > 0 && (d == 0 || hc.Timeout < d) {
+		d = hc.Timeout
+	}
+	return d
 }
 
 // readBody reads resp.Body in full, up to the size limit, into cl.body, and
@@ -80,10 +93,14 @@ func (cl *call) readBody(resp *http.Response) error {
 	return nil
 }
 
-// attemptTimeoutError is an attempt that ran past the per-attempt timeout
-// while the caller's context was still alive; it is retried.
+// attemptTimeoutError is an attempt that ran past its bound while the
+// caller's context was still alive; it is retried. It matches
+// ErrAttemptTimeout. cause, the transport's own error, is kept for the retry
+// policy but not unwrapped: it matches context.DeadlineExceeded, which the
+// caller must be able to read as "my context ended".
 type attemptTimeoutError struct {
 	timeout time.Duration
+	cause   error
 }
 
 func (e *attemptTimeoutError) Error() string {
@@ -92,6 +109,9 @@ func (e *attemptTimeoutError) Error() string {
 
 // Timeout reports true, as net.Error timeouts do.
 func (e *attemptTimeoutError) Timeout() bool { return true }
+
+// Is makes errors.Is(err, ErrAttemptTimeout) hold.
+func (e *attemptTimeoutError) Is(target error) bool { return target == ErrAttemptTimeout }
 
 // limiterError is a Limiter's refusal to let an attempt go out. It ends the
 // call without a retry: the limiter has already waited as long as it would.
