@@ -30,25 +30,6 @@ type AdminTokenInvalidator interface {
 	InvalidateAccessToken(token string)
 }
 
-var (
-	// ErrNoAdminToken matches the error of a call that needed an admin token
-	// and could not get one, so nothing was sent: the admin login was
-	// refused or failed, the source of WithAdminTokenSource returned an
-	// error, or the caller's context ended while waiting. When Vlens
-	// answered the login, errors.As also finds its *APIError, with
-	// Operation "login" (or "refresh admin token").
-	ErrNoAdminToken = errors.New("vlens: no admin token")
-	// ErrClosed matches calls made on a Client after its Close, and token
-	// requests to a LoginSource after its Close (or waiting on a login that
-	// Close stopped).
-	ErrClosed = errors.New("vlens: closed")
-	// ErrRenewalTimeout matches a LoginSource login or refresh that ran past
-	// the source's own bound (one minute) while the caller's context was
-	// still alive. It is a timeout (Timeout() reports true) but, the
-	// caller's deadline not being the cause, never context.DeadlineExceeded.
-	ErrRenewalTimeout = errors.New("vlens: admin token renewal timed out")
-)
-
 // adminTokenError is an admin token source's failure, as the call that
 // needed the token returns it: it matches ErrNoAdminToken and reaches the
 // source's error (a login's *APIError, the caller's context error).
