@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/vlens-go/vlens"
+	"github.com/vlens-go/vlens/vlenstest"
 )
 
 // readmeErrorSwitch holds the README's error switch, line for line (one tab
@@ -58,6 +59,16 @@ func readmeErrorSwitch(ctx context.Context, client *vlens.Client, in vlens.Creat
 
 func TestREADMEErrorSwitchCompiles(t *testing.T) {
 	t.Parallel()
+	// It runs too: a wrong admin password takes the refused-login branch.
+	srv := vlenstest.NewTestServer(t, vlenstest.WithLoginLockout(0, 0))
+	creds := srv.AdminCredentials()
+	creds.Password = "wrong-password"
+	client, err := vlens.NewClient(vlenstest.TestAPIKey, vlens.WithBaseURL(srv.URL), vlens.WithAdminCredentials(creds))
+	require.NoError(t, err)
+	readmeErrorSwitch(context.Background(), client, vlens.CreateInvitationInput{PhoneNumber: "+201234567890"})
+	assert.Len(t, srv.RequestsTo(vlenstest.LoginPath), 1)
+	assert.Empty(t, srv.RequestsTo(vlenstest.CreateInvitationPath))
+
 	readme, err := os.ReadFile("README.md")
 	require.NoError(t, err)
 	const start = "```go\nsession, err := client.CreateInvitation(ctx, in)"
