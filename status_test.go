@@ -146,3 +146,24 @@ func TestRequestStatusMarshalsAsItsNumber(t *testing.T) {
 		assert.Equal(t, s, back)
 	}
 }
+
+// FuzzRequestStatus: no input panics the parser or the decoder, a parsed
+// status is positive, and a known status's name parses back to it.
+func FuzzRequestStatus(f *testing.F) {
+	for _, s := range []string{`2`, `"2"`, `"Pending Approval"`, `"PENDING_APPROVAL"`, `null`, `2.5`, `{"a":1}`, `"\u017f"`, `-0`} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, in string) {
+		if s, ok := ParseRequestStatus(in); ok {
+			require.Positive(t, int(s))
+			if int(s) < len(statusNames) {
+				back, ok := ParseRequestStatus(s.String())
+				require.True(t, ok)
+				require.Equal(t, s, back)
+			}
+		}
+		var s RequestStatus
+		_ = s.UnmarshalJSON([]byte(in))
+		require.GreaterOrEqual(t, int(s), 0)
+	})
+}
