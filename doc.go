@@ -53,6 +53,14 @@
 // sent. Client.Close stops a login in flight. See
 // ExampleClient_CreateInvitation.
 //
+// Vlens documents no rule for RequestFieldsValues beyond its shape, so a
+// misspelt key or a value a dropdown does not offer would reach the form
+// unnoticed. CreateInvitationInput.CheckAgainst checks the input against
+// the contract types' templates (GetTemplate) first: it returns a
+// *ValidationError naming each unknown key, each value outside its field's
+// AvailableValues and each contract type whose template was not given, as
+// RequestFieldsValues[414]["gender"], never the values.
+//
 // # Options
 //
 // Options configure a client (NewClient) or a single call: every endpoint

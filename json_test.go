@@ -22,6 +22,23 @@ import (
 
 var jsonTime = time.Date(2026, 12, 5, 14, 0, 0, 0, time.UTC)
 
+// businessRequest is a request holding personal data in every field that
+// can: the summary's name and ID number, each kind of field value, Raw.
+var businessRequest = BusinessRequest{
+	BusinessRequestSummary: BusinessRequestSummary{ID: "3fa85f64-5717-4562-b3fc-2c963f66afa6", RequestNumber: "REQ-1",
+		Type: 2, TypeName: "Loan", ContractTypeID: 414, ContractTypeName: "Personal loan", Status: StatusApproved,
+		StatusName: "Approved", FullName: "Ahmed PRINT-CANARY", IDNumber: "28706123456789", CreatedAt: jsonTime},
+	Fields: []RequestField{
+		{Key: "salary", DisplayText: "Salary", Type: "text", Value: "value-PRINT-CANARY"},
+		{Key: "services", Type: "multi", MultiValues: []string{"multi-PRINT-CANARY"}},
+		{Key: "installments", Type: "table", TabularData: [][]string{{"cell-PRINT-CANARY"}}},
+	},
+	Raw: json.RawMessage(`{"fullName":"raw-PRINT-CANARY"}`),
+}
+
+// businessRequestSecrets are businessRequest's personal values.
+var businessRequestSecrets = []string{"PRINT-CANARY", "28706123456789"}
+
 func TestJSONCarriesTheData(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
@@ -41,6 +58,27 @@ func TestJSONCarriesTheData(t *testing.T) {
 			`{"tenancyName":"acme","userNameOrEmailAddress":"admin@acme.example","password":"s3cret-pass-w0rd"}`},
 		{"CreateAuthSessionInput marshals its fields", CreateAuthSessionInput{PhoneNumber: testPhone, UserPublicKey: "KEY"},
 			`{"phoneNumber":"+201234567890","userPublicKey":"KEY"}`},
+		{"BusinessRequestSummary marshals its personal data, status as a number", businessRequest.BusinessRequestSummary,
+			`{"id":"3fa85f64-5717-4562-b3fc-2c963f66afa6","requestNumber":"REQ-1","type":2,"typeName":"Loan","contractTypeId":414,` +
+				`"contractTypeName":"Personal loan","status":2,"statusName":"Approved","fullName":"Ahmed PRINT-CANARY",` +
+				`"idNumber":"28706123456789","createdAt":"2026-12-05T14:00:00Z"}`},
+		{"BusinessRequest flattens its summary and marshals fields and Raw", businessRequest,
+			`{"id":"3fa85f64-5717-4562-b3fc-2c963f66afa6","requestNumber":"REQ-1","type":2,"typeName":"Loan","contractTypeId":414,` +
+				`"contractTypeName":"Personal loan","status":2,"statusName":"Approved","fullName":"Ahmed PRINT-CANARY",` +
+				`"idNumber":"28706123456789","createdAt":"2026-12-05T14:00:00Z","fields":[` +
+				`{"key":"salary","displayText":"Salary","displayArText":"","value":"value-PRINT-CANARY","multiValues":null,"tabularData":null,"type":"text"},` +
+				`{"key":"services","displayText":"","displayArText":"","value":"","multiValues":["multi-PRINT-CANARY"],"tabularData":null,"type":"multi"},` +
+				`{"key":"installments","displayText":"","displayArText":"","value":"","multiValues":null,"tabularData":[["cell-PRINT-CANARY"]],"type":"table"}],` +
+				`"raw":{"fullName":"raw-PRINT-CANARY"}}`},
+		{"BusinessRequest without Raw leaves it out and keeps it nil", BusinessRequest{Fields: []RequestField{}},
+			`{"id":"","requestNumber":"","type":0,"typeName":"","contractTypeId":0,"contractTypeName":"","status":0,"statusName":"",` +
+				`"fullName":"","idNumber":"","createdAt":"0001-01-01T00:00:00Z","fields":[]}`},
+		{"Template marshals as it is", *loanTemplate,
+			`{"id":414,"name":"Personal loan","fields":[` +
+				`{"key":"fullName","type":"text","displayText":"","displayArText":"","defaultValue":"","availableValues":null,"parentQuestionKey":"","parentQuestionValue":""},` +
+				`{"key":"gender","type":"dropdown","displayText":"","displayArText":"","defaultValue":"","availableValues":["Male","Female"],"parentQuestionKey":"","parentQuestionValue":""},` +
+				`{"key":"employer","type":"text","displayText":"","displayArText":"","defaultValue":"","availableValues":null,"parentQuestionKey":"employment","parentQuestionValue":"Employed"},` +
+				`{"key":"employment","type":"dropdown","displayText":"","displayArText":"","defaultValue":"","availableValues":["Employed","Self-employed"],"parentQuestionKey":"","parentQuestionValue":""}]}`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -134,6 +172,11 @@ func TestPrintingRedactsEveryType(t *testing.T) {
 		{"AdminToken", shapes(AdminToken{AccessToken: "access-PRINT-CANARY", ExpiresAt: jsonTime, RefreshToken: "refresh-PRINT-CANARY"}),
 			[]string{"access-PRINT-CANARY", "refresh-PRINT-CANARY"}},
 		{"Client", shapes(client), []string{"api-key-PRINT-CANARY"}},
+		{"BusinessRequestSummary", shapes(businessRequest.BusinessRequestSummary), businessRequestSecrets},
+		{"BusinessRequest", shapes(businessRequest), businessRequestSecrets},
+		{"RequestField", shapes(businessRequest.Fields[0]), businessRequestSecrets},
+		{"RequestField with many values", shapes(businessRequest.Fields[1]), businessRequestSecrets},
+		{"RequestField of a table", shapes(businessRequest.Fields[2]), businessRequestSecrets},
 	}
 	verbs := []string{"%v", "%+v", "%#v", "%s", "%q", "%x", "%X", "%d"}
 	handlers := map[string]func(*bytes.Buffer) slog.Handler{
@@ -193,7 +236,8 @@ func TestSlogJSONHandlerMarshalsNestedValues(t *testing.T) {
 func TestNilPointersPrint(t *testing.T) {
 	t.Parallel()
 	for _, v := range []any{(*AuthSession)(nil), (*CreateAuthSessionInput)(nil), (*CreateInvitationInput)(nil),
-		(*AdminCredentials)(nil), (*AdminToken)(nil), (*Client)(nil)} {
+		(*AdminCredentials)(nil), (*AdminToken)(nil), (*Client)(nil),
+		(*BusinessRequestSummary)(nil), (*BusinessRequest)(nil), (*RequestField)(nil)} {
 		for _, verb := range []string{"%v", "%+v", "%s"} {
 			assert.Equal(t, "<nil>", fmt.Sprintf(verb, v), "%s of %T", verb, v)
 		}
@@ -203,4 +247,26 @@ func TestNilPointersPrint(t *testing.T) {
 			slog.New(slog.NewTextHandler(&buf, nil)).Info("m", "v", v)
 		})
 	}
+}
+
+// TestBusinessRequestPrintsAsItself: a request has its own Format and
+// LogValue, so that fmt and slog do not reach the embedded summary's and
+// show a summary alone; they show the fields' keys and types.
+func TestBusinessRequestPrintsAsItself(t *testing.T) {
+	t.Parallel()
+	want := `vlens.BusinessRequest{ID:"3fa85f64-5717-4562-b3fc-2c963f66afa6", RequestNumber:"REQ-1", Type:2, TypeName:"Loan", ` +
+		`ContractTypeID:414, ContractTypeName:"Personal loan", Status:Approved, StatusName:"Approved", FullName:[redacted], ` +
+		`IDNumber:[redacted], CreatedAt:2026-12-05T14:00:00Z, Fields:["salary":"text" "services":"multi" "installments":"table"], Raw:[redacted]}`
+	assert.Equal(t, want, fmt.Sprintf("%+v", businessRequest))
+	assert.Equal(t, strings.Replace(want[:strings.Index(want, ", Fields:")], "Request{", "RequestSummary{", 1)+"}",
+		fmt.Sprint(businessRequest.BusinessRequestSummary), "the summary prints the same fields")
+
+	var buf bytes.Buffer
+	slog.New(slog.NewJSONHandler(&buf, nil)).Info("m", "r", businessRequest)
+	var rec struct{ R map[string]any }
+	require.NoError(t, json.Unmarshal(buf.Bytes(), &rec))
+	assert.Equal(t, []any{"salary:text", "services:multi", "installments:table"}, rec.R["fields"])
+	assert.Equal(t, "Approved", rec.R["status"])
+	assert.Equal(t, redacted, rec.R["raw"])
+	assert.Equal(t, "3fa85f64-5717-4562-b3fc-2c963f66afa6", rec.R["id"])
 }
