@@ -45,7 +45,7 @@ func decodeEnvelope(status int, body []byte, tooLarge bool, limit int64, r *reda
 		if d := bytes.TrimSpace(env.Data); len(d) == 0 || bytes.Equal(d, []byte("null")) {
 			return &APIError{StatusCode: status, Message: "response envelope carries no data", kind: ErrMalformedResponse}
 		}
-		if json.Unmarshal(env.Data, out) != nil || !usable(out) {
+		if json.Unmarshal(env.Data, out) != nil || !usable(out) || !besideRead(body, out) {
 			return &APIError{StatusCode: status, Message: "response data is not what the endpoint returns", kind: ErrMalformedResponse}
 		}
 		return nil
@@ -70,6 +70,14 @@ func decodeEnvelope(status int, body []byte, tooLarge bool, limit int64, r *reda
 	default:
 		return &APIError{StatusCode: status, Message: bodyExcerpt(status, body, r)}
 	}
+}
+
+// besideRead gives data types that want the envelope's other top-level
+// fields (a list's totalCount beside its data) the whole body to read them
+// from; it reports whether they could.
+func besideRead(body []byte, data any) bool {
+	b, ok := data.(interface{ beside() any })
+	return !ok || json.Unmarshal(body, b.beside()) == nil
 }
 
 // usable reports whether decoded data can be used: data types with a check

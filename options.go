@@ -76,6 +76,7 @@ type settings struct {
 	limiter          Limiter
 	adminCreds       *AdminCredentials
 	adminSource      AdminTokenSource
+	pageSize         int // 0 means defaultPageSize
 }
 
 func defaultSettings() settings {

@@ -1,12 +1,13 @@
 package vlens
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"log/slog"
 	"net/http"
+	"net/url"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -22,8 +23,14 @@ type operation struct {
 	// name is the operation as errors and logs name it: "create auth
 	// session".
 	name string
-	// path is appended to the base URL.
+	// method is the HTTP method: POST when empty. A GET sends no body and
+	// no Content-Type.
+	method string
+	// path is appended to the base URL; a path parameter in it is escaped
+	// by the method that builds it (url.PathEscape).
 	path string
+	// query, when set, is sent as the URL's query.
+	query url.Values
 	// auth says which credentials the request carries.
 	auth authScheme
 	// header holds headers the operation adds to the client's (Login's
@@ -106,9 +113,12 @@ func (c *Client) do(ctx context.Context, op operation, opts []CallOption) error 
 	if err := op.input.Validate(); err != nil {
 		return err
 	}
-	body, err := json.Marshal(op.input)
-	if err != nil {
-		return fmt.Errorf("vlens: %s: encoding request: %w", op.name, err)
+	var body []byte
+	if op.method != http.MethodGet {
+		var err error
+		if body, err = json.Marshal(op.input); err != nil {
+			return fmt.Errorf("vlens: %s: encoding request: %w", op.name, err)
+		}
 	}
 	if op.auth != authAdmin {
 		return c.exchange(ctx, op, s, body, "")
@@ -143,8 +153,11 @@ func (c *Client) do(ctx context.Context, op operation, opts []CallOption) error 
 func (c *Client) exchange(ctx context.Context, op operation, s *settings, body []byte, bearer string, more ...sensitive) error {
 	cl := &call{ctx: ctx, op: op, s: *s, start: time.Now()}
 	cl.header, cl.base = c.header(&cl.s), baseTransport(cl.s.httpClient)
-	if len(op.header) > 0 || bearer != "" {
+	if len(op.header) > 0 || bearer != "" || body == nil {
 		cl.header = cl.header.Clone()
+		if body == nil {
+			cl.header.Del("Content-Type")
+		}
 		for k, v := range op.header {
 			cl.header[k] = v
 		}
@@ -152,7 +165,11 @@ func (c *Client) exchange(ctx context.Context, op operation, s *settings, body [
 			cl.header.Set("Authorization", "Bearer "+bearer)
 		}
 	}
-	resp, err := cl.send(c.baseURL+op.path, body)
+	target := c.baseURL + op.path
+	if len(op.query) > 0 {
+		target += "?" + op.query.Encode()
+	}
+	resp, err := cl.send(target, body)
 	creds := c.creds()
 	r := newRedactor(creds.apiKey, op.input)
 	r.more = append([]sensitive{creds.adminSecrets}, more...)
@@ -170,11 +187,16 @@ func (c *Client) exchange(ctx context.Context, op operation, s *settings, body [
 	return err
 }
 
-// send posts body with go-retryablehttp, configured for this call: the retry
+// send sends body (nil for a GET) with go-retryablehttp, configured for this call: the retry
 // policy, backoff and log lines are the call's hooks, and each attempt goes
 // through the call itself (see RoundTrip).
 func (cl *call) send(url string, body []byte) (*http.Response, error) {
-	req, err := retryablehttp.NewRequestWithContext(cl.traced(), http.MethodPost, url, body)
+	method := cmp.Or(cl.op.method, http.MethodPost)
+	var payload any
+	if body != nil {
+		payload = body
+	}
+	req, err := retryablehttp.NewRequestWithContext(cl.traced(), method, url, payload)
 	if err != nil {
 		return nil, err
 	}
@@ -254,47 +276,4 @@ func (cl *call) decode(resp *http.Response, r *redactor) error {
 	apiErr.Header = r.header(resp.Header)
 	apiErr.RetryAfter, _ = retryAfter(resp.Header.Get("Retry-After"), time.Now())
 	return apiErr
-}
-
-// logAttempt is go-retryablehttp's RequestLogHook: attempt n (from 0) is
-// about to go out.
-func (cl *call) logAttempt(_ retryablehttp.Logger, _ *http.Request, n int) {
-	if l := cl.s.logger; l != nil {
-		l.LogAttrs(cl.ctx, slog.LevelDebug, "vlens: attempt",
-			slog.String("operation", cl.op.name), slog.Int("attempt", n+1))
-	}
-}
-
-// logAnswer is go-retryablehttp's ResponseLogHook: an attempt got an answer.
-func (cl *call) logAnswer(_ retryablehttp.Logger, resp *http.Response) {
-	if l := cl.s.logger; l != nil {
-		l.LogAttrs(cl.ctx, slog.LevelDebug, "vlens: answer",
-			slog.String("operation", cl.op.name),
-			slog.Int("attempt", cl.attempts),
-			slog.Int("status", resp.StatusCode),
-			slog.Duration("duration", time.Since(cl.attemptStart)))
-	}
-}
-
-// logOutcome logs how the call ended.
-func (cl *call) logOutcome(status int, err error) {
-	l := cl.s.logger
-	if l == nil {
-		return
-	}
-	attrs := []slog.Attr{
-		slog.String("operation", cl.op.name),
-		slog.Int("attempts", cl.attempts),
-		slog.Int("status", status),
-		slog.Duration("duration", time.Since(cl.start)),
-	}
-	if err == nil {
-		l.LogAttrs(cl.ctx, slog.LevelDebug, "vlens: call succeeded", attrs...)
-		return
-	}
-	var apiErr *APIError
-	if errors.As(err, &apiErr) {
-		attrs = append(attrs, slog.Int("error_code", apiErr.Code))
-	}
-	l.LogAttrs(cl.ctx, slog.LevelWarn, "vlens: call failed", attrs...)
 }

@@ -19,9 +19,9 @@ import (
 type retryPolicy int
 
 const (
-	// retrySafe is for operations that only mint something the caller
-	// uses once (a session token): repeating one at worst mints an unused
-	// extra. Transport failures and HTTP 429, 500, 502, 503 and 504 are
+	// retrySafe is for reads, which change nothing, and for operations
+	// that only mint something the caller uses once (a session token):
+	// repeating one at worst mints an unused extra. Transport failures and HTTP 429, 500, 502, 503 and 504 are
 	// retried.
 	retrySafe retryPolicy = iota
 	// retryUnsent is for operations that may create something on Vlens's
