@@ -113,7 +113,10 @@ func TestReadsAreWireExact(t *testing.T) {
 			func(c *Client) error { _, err := c.GetBusinessRequest(context.Background(), testRequestID); return err },
 			dataBody(summaryJSON(testRequestID, "A", "B"))},
 		{"list business requests", listURL + "?MaxResultCount=25&SkipCount=0",
-			func(c *Client) error { _, errs := collect(c.ListBusinessRequests(context.Background(), WithPageSize(25))); return errors.Join(errs...) },
+			func(c *Client) error {
+				_, errs := collect(c.ListBusinessRequests(context.Background(), WithPageSize(25)))
+				return errors.Join(errs...)
+			},
 			dataBody([]any{}, "totalCount", 0, "returnedCount", 0)},
 		{"get template", DefaultBaseURL + getTemplatePath + "?isLocalized=false&requestTypeId=7",
 			func(c *Client) error { _, err := c.GetTemplate(context.Background(), 7); return err },

@@ -61,6 +61,50 @@
 // AvailableValues and each contract type whose template was not given, as
 // RequestFieldsValues[414]["gender"], never the values.
 //
+// # Business requests
+//
+// What the user does in the iframe ends in a business request, whose status
+// moves on (pending approval, approved or rejected, signed). Three reads
+// follow it, each with the admin bearer token as for invitations (a 401
+// drops it and the call is made once more); since they change nothing, they
+// are retried on every transient failure: transport errors and 429, 500,
+// 502, 503 and 504, honouring Retry-After.
+//
+//	for s, err := range client.ListBusinessRequests(ctx, vlens.WithPageSize(50)) {
+//		if err != nil {
+//			return err // the last pair: the first error, ctx's included
+//		}
+//		if s.Status == vlens.StatusApproved {
+//			req, err := client.GetBusinessRequest(ctx, s.ID)
+//			…
+//		}
+//	}
+//	tpl, err := client.GetTemplate(ctx, 414) // the form's keys and allowed values
+//
+// ListBusinessRequests reads CurrentListIds a page at a time (WithPageSize,
+// 100 by default, 1000 at most), each page only when the loop reaches it,
+// and stops at totalCount, on a short page or on a page with nothing new. A
+// request that moved from one page to the next while the list changed is
+// yielded once. Vlens advises polling it alongside webhooks; that the admin
+// bearer makes it list the whole tenant is what that advice implies, not
+// what Vlens documents. GetBusinessRequest takes a UUID and checks it before
+// anything is sent; Raw keeps the whole data object for what the types do
+// not model.
+//
+// Answers are decoded tolerantly: unknown fields are ignored, null arrays
+// are nil, creationTime is read with or without a zone (without one, as
+// UTC), and an unreadable one leaves CreatedAt zero. A status reads from an
+// integer, a numeric string or a name (RequestStatus.UnmarshalJSON,
+// ParseRequestStatus); an unknown number is kept, an unknown name is 0, and
+// StatusName keeps the text Vlens sent. Data of the wrong shape (not an
+// object; for the list, not an array) matches ErrMalformedResponse.
+//
+// FullName, IDNumber and every field's values are personal data: printing
+// them (fmt, slog) shows them redacted, and when a page of the list fails,
+// the names and ID numbers of the pages already read (the latest 512
+// values) are redacted from its error like the caller's own values. A
+// request's ID names a request, not a person, and is not redacted.
+//
 // # Options
 //
 // Options configure a client (NewClient) or a single call: every endpoint
