@@ -88,14 +88,7 @@ func (c *Client) ListBusinessRequests(ctx context.Context, opts ...CallOption) i
 				yield(BusinessRequestSummary{}, fmt.Errorf("vlens: list business requests: %w", ctx.Err()))
 				return
 			}
-			var page wirePage
-			err := c.do(ctx, operation{
-				name: "list business requests", method: http.MethodGet, auth: authAdmin, retry: retrySafe,
-				path:  listBusinessRequestsPath,
-				query: url.Values{"MaxResultCount": {strconv.Itoa(size)}, "SkipCount": {strconv.Itoa(skip)}},
-				input: in,
-				data:  &page,
-			}, opts)
+			page, err := c.listPage(ctx, skip, size, in, opts)
 			if err != nil {
 				yield(BusinessRequestSummary{}, err)
 				return
@@ -139,6 +132,20 @@ func (c *Client) GetTemplate(ctx context.Context, contractTypeID int, opts ...Ca
 		return nil, err
 	}
 	return w.template(), nil
+}
+
+// listPage reads the page of CurrentListIds that starts at skip; in
+// carries the personal values of the pages already read.
+func (c *Client) listPage(ctx context.Context, skip, size int, in pageInput, opts []CallOption) (*wirePage, error) {
+	var page wirePage
+	err := c.do(ctx, operation{
+		name: "list business requests", method: http.MethodGet, auth: authAdmin, retry: retrySafe,
+		path:  listBusinessRequestsPath,
+		query: url.Values{"MaxResultCount": {strconv.Itoa(size)}, "SkipCount": {strconv.Itoa(skip)}},
+		input: in,
+		data:  &page,
+	}, opts)
+	return &page, err
 }
 
 // pageSize is the page size opts and the client's settings give.
