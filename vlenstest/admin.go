@@ -51,7 +51,8 @@ type refreshData struct {
 }
 
 // refuseAdmin checks the admin header an endpoint needs before its body is
-// read: Login's TenancyName, CreateInvitation's bearer token. It returns
+// read: Login's TenancyName, the bearer token of CreateInvitation and the
+// business-request reads. It returns
 // why the request is refused, or "".
 func (s *Server) refuseAdmin(r *http.Request, path string) string {
 	switch path {
@@ -59,7 +60,7 @@ func (s *Server) refuseAdmin(r *http.Request, path string) string {
 		if r.Header.Get("TenancyName") != s.cfg.admin.TenancyName {
 			return "the TenancyName header is missing or names another tenant"
 		}
-	case CreateInvitationPath:
+	case CreateInvitationPath, GetBusinessRequestPath, ListBusinessRequestsPath, GetTemplatePath:
 		scheme, token, _ := strings.Cut(r.Header.Get("Authorization"), " ")
 		s.mu.Lock()
 		ok := strings.EqualFold(scheme, "Bearer") && valid(s.admin.access, token, time.Now())

@@ -24,6 +24,8 @@ const (
 	ControlFaultsPath   = ControlPrefix + "faults"
 	ControlRequestsPath = ControlPrefix + "requests"
 	ControlResetPath    = ControlPrefix + "reset"
+	ControlCompletePath = ControlPrefix + "complete"
+	ControlStatusPath   = ControlPrefix + "status"
 )
 
 // MaxControlFaults was the most faults one POST to ControlFaultsPath could
@@ -43,6 +45,19 @@ const MaxControlFaults = MaxQueuedFaults
 //	DELETE ControlFaultsPath    forget the queued faults: {"queued": 0, "cleared": n}
 //	GET    ControlRequestsPath  the requests recorded: {"count": n, "dropped": d, "requests": [...]}
 //	POST   ControlResetPath     Reset: {"reset": true}
+//	POST   ControlCompletePath  CompleteSession: {"token": "...", "status": 1}; the
+//	                            token may be left out to complete the newest session
+//	                            not yet completed, the status to make it 1 (Pending
+//	                            Approval); answers the business request's {"id",
+//	                            "requestNumber", "status", "statusName"}
+//	POST   ControlStatusPath    SetRequestStatus: {"id": "...", "status": 2}; answers
+//	                            as ControlCompletePath does
+//
+// A status is a number or a name Vlens documents, in any of its spellings
+// (2, "2", "Approved", "Pending Approval"; see vlens.ParseRequestStatus).
+// The session tokens themselves are never listed: the front end that
+// starts the Vlens iframe has the token, and a developer with curl
+// completes the newest session.
 //
 // A fault is a JSON object with any of the fields
 //
@@ -231,6 +246,7 @@ type controlRequest struct {
 	Time      time.Time     `json:"time"`
 	Method    string        `json:"method"`
 	Path      string        `json:"path"`
+	Query     string        `json:"query,omitempty"`
 	Endpoint  string        `json:"endpoint,omitempty"`
 	Status    int           `json:"status"`
 	ErrorCode int           `json:"errorCode"`
@@ -244,6 +260,10 @@ var endpointNames = map[string]string{
 	CreateInvitationPath:  "CreateInvitation",
 	LoginPath:             "Login",
 	RefreshTokenPath:      "RefreshToken",
+
+	GetBusinessRequestPath:   "GetBusinessRequestById",
+	ListBusinessRequestsPath: "CurrentListIds",
+	GetTemplatePath:          "GetBusinessRequestTypeTemplateFields",
 }
 
 // serveControl answers a request under ControlPrefix.
@@ -306,7 +326,7 @@ func (s *Server) control(w http.ResponseWriter, r *http.Request) int {
 		reqs, dropped := s.recorded()
 		list := make([]controlRequest, len(reqs))
 		for i, req := range reqs {
-			list[i] = controlRequest{Time: req.Time, Method: req.Method, Path: req.Path,
+			list[i] = controlRequest{Time: req.Time, Method: req.Method, Path: req.Path, Query: req.Query.Encode(),
 				Endpoint: endpointNames[endpointPath(req.Path)], Status: req.Status,
 				ErrorCode: req.ErrorCode, Header: req.Header}
 			if req.Fault != nil {
@@ -325,9 +345,14 @@ func (s *Server) control(w http.ResponseWriter, r *http.Request) int {
 		}
 		s.Reset()
 		return controlJSON(w, http.StatusOK, map[string]bool{"reset": true})
+	case ControlCompletePath, ControlStatusPath:
+		if !allow(http.MethodPost) {
+			return controlError(w, http.StatusMethodNotAllowed, "method not allowed: use POST")
+		}
+		return s.controlBusiness(w, r, path == ControlCompletePath)
 	}
 	return controlError(w, http.StatusNotFound, "no such control endpoint: use "+
-		strings.Join([]string{ControlFaultsPath, ControlRequestsPath, ControlResetPath}, ", "))
+		strings.Join([]string{ControlFaultsPath, ControlRequestsPath, ControlResetPath, ControlCompletePath, ControlStatusPath}, ", "))
 }
 
 // refuseForeign returns the status and message that refuse r when a web

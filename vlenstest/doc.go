@@ -1,7 +1,9 @@
 // Package vlenstest is an in-process fake of the Vlens API endpoints the SDK
-// calls (CreateAuthSession, CreateInvitation, and the admin Login and
-// RefreshToken), for testing code that uses package vlens without the
-// network and without a Vlens tenant.
+// calls (CreateAuthSession, CreateInvitation, the admin Login and
+// RefreshToken, and the business-request reads GetBusinessRequestById,
+// CurrentListIds and GetBusinessRequestTypeTemplateFields), for testing
+// code that uses package vlens without the network and without a Vlens
+// tenant.
 //
 // A Server answers the way Vlens documents it: the ApiKey header
 // authenticates, the body is the endpoint's JSON input, and every answer is
@@ -24,6 +26,9 @@
 //	POST RefreshTokenPath      the body is {"refreshToken"}; data is {accessToken,
 //	                           encryptedAccessToken, expireInSeconds, refreshToken,
 //	                           newRefreshToken}
+//	GET  GetBusinessRequestPath+id    a business request; see "Business requests"
+//	GET  ListBusinessRequestsPath     a page of business requests
+//	GET  GetTemplatePath              a contract type's form (WithTemplate)
 //
 // The server accepts one admin login, DefaultAdminCredentials() unless
 // WithAdminCredentials says otherwise, and Server.Client logs in with it, so
@@ -42,12 +47,17 @@
 // Checks run in this order, and the first that fails decides the answer:
 //
 //	path is none of the endpoints'            404, ErrorCodeNotFound
-//	method is not POST                        405 with Allow: POST, ErrorCodeMethodNotAllowed
+//	method is not POST (GET for the reads)    405 with Allow, ErrorCodeMethodNotAllowed
 //	rate limit exceeded (WithRateLimit)       429 with Retry-After, ErrorCodeRateLimited
 //	ApiKey missing or wrong                   401, ErrorCodeUnauthorized
 //	Login: TenancyName header not the tenant  401, ErrorCodeUnauthorized
-//	CreateInvitation: bearer token missing,
-//	  unknown, expired or revoked             401, ErrorCodeUnauthorized
+//	CreateInvitation and the reads: bearer
+//	  token missing, unknown, expired or
+//	  revoked                                 401, ErrorCodeUnauthorized
+//	a read: malformed ID or query             400, ErrorCodeMalformedBody
+//	a read: no such business request or
+//	  template                                404, ErrorCodeNotFound
+//	(a read has no body: the checks below are the writes')
 //	body over MaxRequestBytes                 413, ErrorCodeRequestTooLarge
 //	Content-Type not JSON                     415, ErrorCodeUnsupportedMediaType
 //	body is not the endpoint's JSON object    400, ErrorCodeMalformedBody
@@ -117,6 +127,38 @@
 // the counts behind "one call made exactly one invitation" and "twenty
 // calls with a wrong password made one login".
 //
+// # Business requests
+//
+// What the user of a session does in the Vlens iframe ends in a business
+// request. CompleteSession plays that user: given a session token the
+// server issued, it makes a business request and returns its ID (a
+// lowercase UUID), for the session's contract type (its first
+// AllowedContractTypeIDs, else the lowest contract type of an invitation's
+// RequestFieldsValues, else DefaultContractTypeID), with the next request
+// number ("REQ-000001"), a made-up full name and 14-digit national ID that
+// depend only on that number, and for an invitation the pre-filled form as
+// its requestFields. Each session completes once; an unknown or spent
+// token panics, as a bug in the test. SetRequestStatus then moves the
+// request on, as Vlens does on approval, rejection or signing, and returns
+// an error for an unknown ID. BusinessRequests lists them, oldest first, as
+// the SDK's types. WithTemplate seeds a contract type's form, served by
+// GetTemplatePath and used to label the fields of that contract type's
+// requests; its related questions (a field whose ParentQuestionKey names
+// another of the template's fields) are nested in their parent's
+// relatedQuestions.
+//
+// The reads answer in Vlens's shapes: lowerCamel fields, requeststatus as
+// an integer and requestStatusName as Vlens's name for it ("Pending
+// Approval"; empty for a number whose name Vlens does not document),
+// creationTime with 7 fractional digits and no zone (UTC).
+// ListBusinessRequestsPath lists the newest first, MaxResultCount
+// (default DefaultPageSize, at most MaxPageSize) from SkipCount, with
+// totalCount and returnedCount beside data in the envelope; a request made
+// while a client pages shifts the later pages, as on the platform. Query
+// names match in any letter case. Faults, the rate limit and Reset (which
+// forgets sessions and business requests, not templates) apply to them as
+// to the other endpoints, and Request.Query records their query.
+//
 // # Control endpoint
 //
 // WithControlEndpoint adds a small JSON API under ControlPrefix
@@ -125,9 +167,13 @@
 // POST ControlFaultsPath with [{"status":503},{"drop":true}] queues faults
 // as Enqueue does, GET lists the queued ones and DELETE clears them; GET
 // ControlRequestsPath lists the requests recorded, without bodies and with
-// secrets redacted; POST ControlResetPath is Reset. Control requests are
+// secrets redacted; POST ControlResetPath is Reset; POST
+// ControlCompletePath with {"token":"…","status":1} is CompleteSession
+// (without a token it completes the newest session not yet completed, so
+// that a developer with curl needs no token), and POST ControlStatusPath
+// with {"id":"…","status":2} is SetRequestStatus. Control requests are
 // neither recorded nor subject to faults, latency or the rate limit, and a
-// body that is not a valid list of faults is refused with 400. So that no
+// body that is not valid is refused with 400. So that no
 // web page can script or read it, the endpoint answers only a loopback or
 // its own address as Host (421 otherwise, against DNS rebinding), no
 // Origin or a loopback one (403 otherwise), and a POST only as

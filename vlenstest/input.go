@@ -71,9 +71,14 @@ func readInput(r *http.Request, rec *Request) *input {
 }
 
 // endpointPath returns the path constant p names, ignoring case and a
-// trailing slash, or "" when it names none.
+// trailing slash, or "" when it names none. Every path under
+// GetBusinessRequestPath names it.
 func endpointPath(p string) string {
 	p = strings.TrimSuffix(p, "/")
+	prefix := strings.TrimSuffix(GetBusinessRequestPath, "/")
+	if len(p) >= len(prefix) && strings.EqualFold(p[:len(prefix)], prefix) && (len(p) == len(prefix) || p[len(prefix)] == '/') {
+		return GetBusinessRequestPath // followed by an ID, or none
+	}
 	for _, e := range paths {
 		if strings.EqualFold(p, e) {
 			return e

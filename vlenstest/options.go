@@ -31,6 +31,8 @@ type config struct {
 	control    bool
 	// controlHosts are WithControlEndpoint's extra host names.
 	controlHosts []string
+	// templates are WithTemplate's, by ID.
+	templates map[int]vlens.Template
 
 	// How the server refuses an admin: the HTTP status of a refused login
 	// and of a refused refresh, and the login lockout.

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"maps"
 	"net/http"
+	"net/url"
 	"time"
 
 	"github.com/vlens-go/vlens"
@@ -28,6 +29,9 @@ type Request struct {
 	// Method and Path are the request's HTTP method and URL path.
 	Method string
 	Path   string
+	// Query is the URL's query (the paging of ListBusinessRequestsPath,
+	// the requestTypeId of GetTemplatePath), nil when there is none.
+	Query url.Values
 	// Header is the request's header with the values of ApiKey,
 	// Authorization (the admin bearer token) and Cookie replaced by
 	// "[redacted]".
@@ -65,8 +69,8 @@ func (r Request) Format(f fmt.State, _ rune) {
 	if r.Invitation != nil {
 		invitation = fmt.Sprint(*r.Invitation)
 	}
-	fmt.Fprintf(f, "vlenstest.Request{Method:%s, Path:%q, Status:%d, ErrorCode:%d, Fault:%s, Input:%s, Invitation:%s, Time:%s}",
-		r.Method, r.Path, r.Status, r.ErrorCode, fault, input, invitation, r.Time.Format(time.RFC3339Nano))
+	fmt.Fprintf(f, "vlenstest.Request{Method:%s, Path:%q, Query:%q, Status:%d, ErrorCode:%d, Fault:%s, Input:%s, Invitation:%s, Time:%s}",
+		r.Method, r.Path, r.Query.Encode(), r.Status, r.ErrorCode, fault, input, invitation, r.Time.Format(time.RFC3339Nano))
 }
 
 // record appends rec to the recorded requests, dropping the oldest beyond
@@ -123,6 +127,9 @@ func redactHeader(h http.Header) http.Header {
 func (r *Request) clone() Request {
 	c := *r
 	c.Header = r.Header.Clone()
+	if r.Query != nil {
+		c.Query = url.Values(http.Header(r.Query).Clone())
+	}
 	if r.Fault != nil {
 		f := *r.Fault
 		c.Fault = &f

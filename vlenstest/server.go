@@ -40,7 +40,8 @@ const (
 const EndpointPath = CreateAuthSessionPath
 
 // paths lists the paths the fake serves.
-var paths = []string{CreateAuthSessionPath, CreateInvitationPath, LoginPath, RefreshTokenPath}
+var paths = []string{CreateAuthSessionPath, CreateInvitationPath, LoginPath, RefreshTokenPath,
+	GetBusinessRequestPath, ListBusinessRequestsPath, GetTemplatePath}
 
 // MaxRequestBytes is the largest request body the fake reads; a larger one
 // is answered with HTTP 413 and ErrorCodeRequestTooLarge.
@@ -56,10 +57,10 @@ const TokenPrefix = "vlenstest_"
 // inventions; code that handles errors should branch on vlens's sentinels,
 // not on these numbers.
 const (
-	ErrorCodeMalformedBody        = 9400 // the body is empty, not JSON, or has a field of the wrong type
+	ErrorCodeMalformedBody        = 9400 // the body is empty, not JSON, or has a field of the wrong type; or a read's ID or query is malformed
 	ErrorCodeUnauthorized         = 9401 // the ApiKey header, or an admin credential or token, is missing or wrong
-	ErrorCodeNotFound             = 9404 // the path is none of the endpoints'
-	ErrorCodeMethodNotAllowed     = 9405 // the method is not POST
+	ErrorCodeNotFound             = 9404 // the path is none of the endpoints', or a read names no business request or template
+	ErrorCodeMethodNotAllowed     = 9405 // the method is not the endpoint's (POST, or GET for the reads)
 	ErrorCodeRequestTooLarge      = 9413 // the body exceeds MaxRequestBytes
 	ErrorCodeUnsupportedMediaType = 9415 // the Content-Type is not JSON
 	ErrorCodeValidation           = 9422 // the input breaks its Validate method's rules
@@ -99,7 +100,10 @@ type Server struct {
 	refreshes   int
 	invitations int
 	lockout     lockout
-	bucket      *tokenBucket // nil without WithRateLimit
+	bucket      *tokenBucket       // nil without WithRateLimit
+	sessions    []session          // in order of issue
+	business    []*businessRequest // in order of creation
+	requestSeq  int                // the last business request's number
 }
 
 // NewServer starts a fake Vlens server on a random loopback port. The caller
@@ -225,16 +229,18 @@ func (s *Server) Requests() []Request {
 
 // RequestsTo returns the requests received for path since the start or the
 // last Reset, in order of arrival, matching paths as the server routes them
-// (case-insensitively, with or without a trailing slash). Whatever their
+// (case-insensitively, with or without a trailing slash);
+// RequestsTo(GetBusinessRequestPath) lists the reads of every ID. Whatever their
 // answer, they are all there: len(RequestsTo(LoginPath)) is the number of
 // login attempts, where Logins counts only the accepted ones.
 func (s *Server) RequestsTo(path string) []Request {
 	path = strings.TrimSuffix(path, "/")
+	byID := strings.EqualFold(path, strings.TrimSuffix(GetBusinessRequestPath, "/"))
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	var out []Request
 	for _, r := range s.requests {
-		if strings.EqualFold(strings.TrimSuffix(r.Path, "/"), path) {
+		if byID && endpointPath(r.Path) == GetBusinessRequestPath || strings.EqualFold(strings.TrimSuffix(r.Path, "/"), path) {
 			out = append(out, r.clone())
 		}
 	}
@@ -251,6 +257,7 @@ func (s *Server) Tokens() []string {
 }
 
 // Reset forgets the recorded requests, the issued session tokens, the
+// business requests (not the templates, which are configuration), the
 // counts of logins, refreshes, invitations and dropped requests and the
 // faults not yet served, refills the rate limit, and ends a login lockout.
 // Admin tokens already issued stay valid (see RevokeAdminTokens), so a
@@ -258,8 +265,8 @@ func (s *Server) Tokens() []string {
 func (s *Server) Reset() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.faults, s.requests, s.tokens = nil, nil, nil
-	s.logins, s.refreshes, s.invitations, s.dropped = 0, 0, 0, 0
+	s.faults, s.requests, s.tokens, s.sessions, s.business = nil, nil, nil, nil, nil
+	s.logins, s.refreshes, s.invitations, s.dropped, s.requestSeq = 0, 0, 0, 0, 0
 	s.lockout = lockout{}
 	if s.bucket != nil {
 		s.bucket.refill(time.Now())
@@ -288,6 +295,9 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	}
 	start := time.Now()
 	rec := &Request{Method: r.Method, Path: r.URL.Path, Header: redactHeader(r.Header), Time: start}
+	if r.URL.RawQuery != "" {
+		rec.Query = r.URL.Query()
+	}
 	in := readInput(r, rec)
 	fault, hasFault := s.arrive(rec)
 	var processed *processedAnswer
@@ -352,12 +362,16 @@ func (s *Server) wait(ctx context.Context, d time.Duration) bool {
 // documentation lists.
 func (s *Server) answer(w http.ResponseWriter, r *http.Request, rec *Request, in *input) {
 	if in.path == "" {
-		s.writeError(w, rec, http.StatusNotFound, ErrorCodeNotFound, "no such endpoint: the fake serves POST "+strings.Join(paths, ", "), nil)
+		s.writeError(w, rec, http.StatusNotFound, ErrorCodeNotFound, "no such endpoint: the fake serves "+strings.Join(paths, ", "), nil)
 		return
 	}
-	if r.Method != http.MethodPost {
-		w.Header().Set("Allow", http.MethodPost)
-		s.writeError(w, rec, http.StatusMethodNotAllowed, ErrorCodeMethodNotAllowed, "method not allowed: use POST", nil)
+	method := http.MethodPost
+	if isRead(in.path) {
+		method = http.MethodGet
+	}
+	if r.Method != method {
+		w.Header().Set("Allow", method)
+		s.writeError(w, rec, http.StatusMethodNotAllowed, ErrorCodeMethodNotAllowed, "method not allowed: use "+method, nil)
 		return
 	}
 	if ok, wait := s.takeRate(); !ok {
@@ -371,6 +385,10 @@ func (s *Server) answer(w http.ResponseWriter, r *http.Request, rec *Request, in
 	}
 	if msg := s.refuseAdmin(r, in.path); msg != "" {
 		s.writeError(w, rec, http.StatusUnauthorized, ErrorCodeUnauthorized, msg, nil)
+		return
+	}
+	if isRead(in.path) { // no body to check
+		s.read(w, r, rec, in.path)
 		return
 	}
 	if in.tooLarge {
@@ -391,10 +409,11 @@ func (s *Server) answer(w http.ResponseWriter, r *http.Request, rec *Request, in
 	}
 	switch in.path {
 	case CreateAuthSessionPath:
-		s.issueSession(w, rec, in.session, false)
+		s.issueSession(w, rec, in.session, nil, false)
 	case CreateInvitationPath:
 		s.issueSession(w, rec, vlens.CreateAuthSessionInput{PhoneNumber: in.invitation.PhoneNumber,
-			Email: in.invitation.Email, SessionPermissions: in.invitation.SessionPermissions}, true)
+			Email: in.invitation.Email, SessionPermissions: in.invitation.SessionPermissions},
+			in.invitation.RequestFieldsValues, true)
 	case LoginPath:
 		s.login(w, rec, in.creds)
 	case RefreshTokenPath:
@@ -432,9 +451,10 @@ func (s *Server) replay(w http.ResponseWriter, rec *Request, p *processedAnswer)
 	_, _ = w.Write(p.recorder.Body.Bytes())
 }
 
-// issueSession answers with a session token for in, and counts it as an
-// invitation when invitation is true.
-func (s *Server) issueSession(w http.ResponseWriter, rec *Request, in vlens.CreateAuthSessionInput, invitation bool) {
+// issueSession answers with a session token for in, keeps the session for
+// CompleteSession with the invitation's pre-filled forms, and counts it as
+// an invitation when invitation is true.
+func (s *Server) issueSession(w http.ResponseWriter, rec *Request, in vlens.CreateAuthSessionInput, forms map[int]map[string]string, invitation bool) {
 	token := s.cfg.tokenFunc(in)
 	env := envelope{}
 	if token != "" {
@@ -443,6 +463,7 @@ func (s *Server) issueSession(w http.ResponseWriter, rec *Request, in vlens.Crea
 	s.mu.Lock()
 	if token != "" {
 		s.tokens = append(s.tokens, token)
+		s.sessions = append(s.sessions, sessionFor(token, in, forms))
 	}
 	if invitation {
 		s.invitations++
@@ -560,9 +581,10 @@ type envelope struct {
 	ErrorDescriptions json.RawMessage `json:"error_descriptions"`
 }
 
-func writeJSON(w http.ResponseWriter, status int, env envelope) {
-	body, err := json.Marshal(env)
-	if err != nil {
+// writeJSON answers with v, an envelope or a listPage.
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	body, err := json.Marshal(v)
+	if env, ok := v.(envelope); ok && err != nil {
 		// Only a Fault's ErrorDescriptions that is not JSON gets here.
 		env.ErrorDescriptions = nil
 		body, _ = json.Marshal(env)

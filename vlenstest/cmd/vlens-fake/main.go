@@ -19,6 +19,18 @@
 //	curl -X DELETE http://127.0.0.1:8080/_vlenstest/faults
 //	curl http://127.0.0.1:8080/_vlenstest/requests
 //
+// The same endpoint plays the user who finishes the Vlens iframe, and Vlens
+// moving the business request on, for a front end that polls its status:
+//
+//	curl -X POST http://127.0.0.1:8080/_vlenstest/complete -H 'Content-Type: application/json' -d '{"token":"…","status":1}'
+//	curl -X POST http://127.0.0.1:8080/_vlenstest/status -H 'Content-Type: application/json' -d '{"id":"…","status":2}'
+//
+// Without a "token", complete finishes the newest session not yet
+// completed; it answers the new request's "id". The business requests are
+// then read as from Vlens, with the API key and an admin bearer token
+// (GetBusinessRequestById, CurrentListIds, and the templates of
+// vlenstest.WithTemplate, which the command does not seed).
+//
 // It shuts down cleanly and exits 0 on SIGINT or SIGTERM. Run from `go
 // run`'s build directory, it also exits when the process that started it
 // (go run) exits: a killed `go run` does not pass SIGTERM on, and would
@@ -228,7 +240,8 @@ func usage(fs *flag.FlagSet) {
 	fmt.Fprint(w, `Usage: vlens-fake [flags]
 
 vlens-fake serves a fake Vlens API (package vlenstest: CreateAuthSession,
-CreateInvitation, Login, RefreshToken) for front-end development. It prints
+CreateInvitation, Login, RefreshToken, and the business-request reads
+GetBusinessRequestById and CurrentListIds) for front-end development. It prints
 the base URL, the API key, the admin login and curl commands to try it.
 
 Install:  go install github.com/vlens-go/vlens/vlenstest/cmd/vlens-fake@latest
@@ -243,7 +256,11 @@ Control endpoint (unless -control=false), on the same address:
   GET    %[1]s    list the queued faults
   DELETE %[1]s    clear them
   GET    %[2]s  list the requests received (no bodies, secrets redacted)
-  POST   %[3]s     forget requests and faults, refill the rate limit
+  POST   %[3]s     forget requests, faults, sessions and business requests, refill the rate limit
+  POST   %[6]s  finish a session as its user would: -d '{"token":"…","status":1}'
+                              (no token: the newest session not yet completed); answers its id
+  POST   %[7]s    move a business request on: -d '{"id":"…","status":2}'
+Statuses: 1 Pending Approval, 2 Approved, 3 Rejected, 4 Customer Signed (a number or a name).
 Fault fields: status, code, message, descriptions, rawBody, retryAfter, header, delay, drop, processed, count.
 A POST needs -H 'Content-Type: application/json'. Only loopback host names
 and origins (and -control-host's names) are answered, so that no web page
@@ -255,7 +272,7 @@ also stops when go run exits; elsewhere it outlives the process that
 started it unless -exit-with-parent. Exit status 2: bad flags; 1: cannot
 listen.
 `, vlenstest.ControlFaultsPath, vlenstest.ControlRequestsPath, vlenstest.ControlResetPath,
-		vlenstest.MaxQueuedFaults, vlenstest.MaxRecordedRequests)
+		vlenstest.MaxQueuedFaults, vlenstest.MaxRecordedRequests, vlenstest.ControlCompletePath, vlenstest.ControlStatusPath)
 }
 
 // hostList splits -control-host's comma-separated names and checks them,
@@ -365,19 +382,31 @@ func printBanner(w io.Writer, srv *vlenstest.Server, base string, control bool) 
 	session := map[string]string{"phoneNumber": "+201234567890"}
 	invitation := map[string]any{"SessionInput": session}
 	login := post(vlenstest.LoginPath, []string{shellQuote("TenancyName: " + admin.TenancyName)}, admin)
+	accessToken := shellQuote(`s/.*"accessToken":"\([^"]*\)".*/\1/p`)
 	fmt.Fprintf(w, "\nA session token (CreateAuthSession):\n  %s\n", post(vlenstest.CreateAuthSessionPath, nil, session))
 	fmt.Fprintf(w, "An invitation: log in, then send the login answer's data.accessToken as the bearer token:\n  %s\n  %s\n",
 		login, post(vlenstest.CreateInvitationPath, []string{shellQuote("Authorization: Bearer <accessToken from the login answer>")}, invitation))
 	fmt.Fprintf(w, "or both at once in a POSIX shell:\n  TOKEN=$(%s | sed -n %s) && %s\n",
-		login, shellQuote(`s/.*"accessToken":"\([^"]*\)".*/\1/p`),
-		post(vlenstest.CreateInvitationPath, []string{`"Authorization: Bearer $TOKEN"`}, invitation))
+		login, accessToken, post(vlenstest.CreateInvitationPath, []string{`"Authorization: Bearer $TOKEN"`}, invitation))
 	if control {
 		fmt.Fprintf(w, "Script faults for the next requests, list the requests, clear the faults:\n")
 		fmt.Fprintf(w, "  curl -sS -X POST %s -H 'Content-Type: application/json' -d '[{\"status\":503},{\"drop\":true},{\"delay\":\"2s\"},{\"status\":200,\"code\":1050,\"message\":\"user blocked\"},{\"status\":429,\"retryAfter\":\"5s\"}]'\n",
 			shellQuote(base+vlenstest.ControlFaultsPath))
 		fmt.Fprintf(w, "  curl -sS %s\n", shellQuote(base+vlenstest.ControlRequestsPath))
 		fmt.Fprintf(w, "  curl -sS -X DELETE %s\n", shellQuote(base+vlenstest.ControlFaultsPath))
+		// control is a control POST of body, which is already shell-quoted.
+		control := func(path, body string) string {
+			return "curl -sS -X POST " + shellQuote(base+path) + " -H 'Content-Type: application/json' -d " + body
+		}
+		fmt.Fprintf(w, "Finish the newest session as its user would (a business request, pending approval; or name its \"token\"), then approve it:\n")
+		fmt.Fprintf(w, "  ID=$(%s | sed -n %s) && %s\n",
+			control(vlenstest.ControlCompletePath, `'{"status":1}'`), shellQuote(`s/.*"id":"\([^"]*\)".*/\1/p`),
+			control(vlenstest.ControlStatusPath, `'{"id":"'"$ID"'","status":2}'`))
 	}
+	list := "curl -sS " + shellQuote(base+vlenstest.ListBusinessRequestsPath+"?MaxResultCount=10&SkipCount=0") +
+		" -H " + shellQuote("ApiKey: "+srv.APIKey()) + ` -H "Authorization: Bearer $TOKEN"`
+	fmt.Fprintf(w, "The business requests, newest first (GetBusinessRequestById and GetBusinessRequestTypeTemplateFields take the same headers):\n  TOKEN=$(%s | sed -n %s) && %s\n",
+		login, accessToken, list)
 	fmt.Fprintf(w, "Stop with Ctrl-C.\n")
 }
 

@@ -291,7 +291,7 @@ func TestPrintedCurlCommandsWork(t *testing.T) {
 	_, lines := startRun(t, "-addr", "127.0.0.1:0", "-key", "it's-a-key", "-quiet")
 	var commands []string
 	for _, line := range lines {
-		if cmd := strings.TrimSpace(line); strings.HasPrefix(cmd, "curl ") || strings.HasPrefix(cmd, "TOKEN=") {
+		if cmd := strings.TrimSpace(line); strings.HasPrefix(cmd, "curl ") || strings.HasPrefix(cmd, "TOKEN=") || strings.HasPrefix(cmd, "ID=") {
 			commands = append(commands, cmd)
 		}
 	}
@@ -303,6 +303,8 @@ func TestPrintedCurlCommandsWork(t *testing.T) {
 		`{"queued":5}`,                              // faults queued
 		`"endpoint":"CreateInvitation"`,             // the requests so far
 		`"cleared":5`,                               // faults cleared
+		`"statusName":"Approved"`,                   // the invitation's session completed, then approved
+		`"totalCount":1,"returnedCount":1`,          // Login, then the business requests
 	}
 	require.Len(t, commands, len(wants), "%q", commands)
 	for i, cmd := range commands {
@@ -323,21 +325,21 @@ func TestBannerRequestsWork(t *testing.T) {
 	var commands []string
 	for _, line := range lines {
 		line = strings.TrimSpace(line)
-		if tokenCmd, ok := strings.CutPrefix(line, "TOKEN=$("); ok { // TOKEN=$(login | sed …) && invitation
-			login, _, ok := strings.Cut(tokenCmd, " | sed ")
+		if _, pair, ok := strings.Cut(line, "=$("); ok && !strings.HasPrefix(line, "curl ") { // NAME=$(first | sed …) && second
+			first, _, ok := strings.Cut(pair, " | sed ")
 			require.True(t, ok, line)
-			_, invitation, ok := strings.Cut(tokenCmd, ") && ")
+			_, second, ok := strings.Cut(pair, ") && ")
 			require.True(t, ok, line)
-			commands = append(commands, login, invitation)
+			commands = append(commands, first, second)
 		} else if strings.HasPrefix(line, "curl ") {
 			commands = append(commands, line)
 		}
 	}
-	require.Len(t, commands, 8, "%q", commands)
+	require.Len(t, commands, 12, "%q", commands)
 
-	token := ""
+	token, id := "", ""
 	for _, cmd := range commands {
-		words := shellWords(t, cmd, map[string]string{"TOKEN": token})
+		words := shellWords(t, cmd, map[string]string{"TOKEN": token, "ID": id})
 		req := curlRequest(t, words, strings.NewReplacer("<accessToken from the login answer>", token))
 		resp, err := http.DefaultClient.Do(req)
 		require.NoError(t, err, cmd)
@@ -353,6 +355,12 @@ func TestBannerRequestsWork(t *testing.T) {
 			require.NoError(t, json.Unmarshal(body, &login))
 			token = login.Data.AccessToken
 			require.NotEmpty(t, token)
+		}
+		if req.URL.Path == vlenstest.ControlCompletePath {
+			var done struct{ ID string }
+			require.NoError(t, json.Unmarshal(body, &done))
+			id = done.ID
+			require.NotEmpty(t, id)
 		}
 	}
 }
