@@ -193,16 +193,11 @@ type wireTemplate struct {
 	Fields []wireTemplateField `json:"requestsFields"`
 }
 
+// wireTemplateField is a template field as Vlens sends it: the SDK's
+// TemplateField (whose JSON names are Vlens's) and the questions nested in it.
 type wireTemplateField struct {
-	Key                 string              `json:"key"`
-	Type                string              `json:"type"`
-	DisplayText         string              `json:"displayText"`
-	DisplayArText       string              `json:"displayArText"`
-	DefaultValue        string              `json:"defaultValue"`
-	AvailableValues     []string            `json:"availableValues"`
-	ParentQuestionKey   string              `json:"parentQuestionKey"`
-	ParentQuestionValue string              `json:"parentQuestionValue"`
-	RelatedQuestions    []wireTemplateField `json:"relatedQuestions"`
+	TemplateField
+	RelatedQuestions []wireTemplateField `json:"relatedQuestions"`
 }
 
 func (w *wireTemplate) UnmarshalJSON(b []byte) error {
@@ -221,11 +216,7 @@ func (w *wireTemplate) template() *Template {
 			if f.ParentQuestionKey == "" {
 				f.ParentQuestionKey = parent
 			}
-			t.Fields = append(t.Fields, TemplateField{
-				Key: f.Key, Type: f.Type, DisplayText: f.DisplayText, DisplayArText: f.DisplayArText,
-				DefaultValue: f.DefaultValue, AvailableValues: f.AvailableValues,
-				ParentQuestionKey: f.ParentQuestionKey, ParentQuestionValue: f.ParentQuestionValue,
-			})
+			t.Fields = append(t.Fields, f.TemplateField)
 			flatten(f.RelatedQuestions, f.Key)
 		}
 	}
