@@ -201,11 +201,12 @@
 // encoding/json, so log an SDK value as an attribute of its own.
 //
 // The API key, session tokens, the user's phone number, email and public
-// key, the admin user name, password and tokens, and pre-filled form values
-// never appear in a log line, an error string, or the fmt or slog output of
-// the package's types (fmt prints a nil pointer to one as <nil>). The client
-// logs nothing unless given WithLogger, and its log records carry no text
-// from the server.
+// key, the admin user name, password and tokens, pre-filled form values,
+// and a business request's full name, national ID number, field values and
+// Raw data never appear in a log line, an error string, or the fmt or slog
+// output of the package's types (fmt prints a nil pointer to one as <nil>).
+// The client logs nothing unless given WithLogger, and its log records carry
+// no text from the server.
 //
 // Whatever the server sends back is redacted before it reaches an error:
 // APIError's Message, Descriptions (kept valid JSON), FieldErrors and Header
@@ -216,14 +217,17 @@
 //     password, and a token an error answer carries as its data when that
 //     data is a string) are removed wherever they appear, even inside a
 //     word.
-//   - Personal values (the phone number, email, public key, admin user name
-//     and form values) are removed where they appear too, but one that is
-//     word-like (shorter than 8 characters, or only letters and spaces) is
-//     removed only where it stands as a whole token. A token is a run of
+//   - Personal values (the phone number, email, public key, admin user name,
+//     form values, and the full names and national ID numbers of the pages
+//     of ListBusinessRequests already read) are removed where they appear
+//     too, but one that is word-like (shorter than 8 characters, or only
+//     letters and spaces) is removed only where it stands as a whole token. A token is a run of
 //     letters and digits; a '-', '_' or '.' between two of them joins them
 //     into one. With the user name "admin", "the admin API" loses "admin",
 //     while "Administrator" and the host name "admin-gw-3" stay; with the
-//     form value "Male", "must be Male or Female" keeps "Female".
+//     form value "Male", "must be Male or Female" keeps "Female". A value
+//     removed anywhere ends a token: a name glued to a national ID number
+//     ("Mona Ahmed Ali29901011234567") goes with the number.
 //
 // Each value is looked for in the forms servers echo it in: in any letter
 // case, with one level of percent-encoding or JSON escapes undone (a
@@ -246,7 +250,8 @@
 // character references (Vlens answers in JSON, and the proxies in front of
 // it do not echo a request), or only a fragment of a value (other than a
 // whole line of the key), is not recognised; a word-like personal value
-// glued to other letters or digits is left, since it is then another word;
+// glued to other letters or digits (other than a value removed anywhere) is
+// left, since it is then another word;
 // the data of an error answer that is not a string is not taken for a
 // secret; errors.As reaching the original transport error (a *url.Error,
 // say) gets that error's own, unredacted text; net/http itself writes bytes

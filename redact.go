@@ -165,24 +165,36 @@ func (r *redactor) head(s string, keep int) (string, int) {
 }
 
 // find returns the spans of s that hold a pattern, in order. It reads s
-// twice, decoded and as it is: "%admin@…" decodes to 0xAD and "min@…".
+// twice, decoded and as it is: "%admin@…" decodes to 0xAD and "min@…". It
+// looks for the values matched anywhere first: what they cover ends a token
+// for the word-like ones, so that a name glued to a national ID number
+// ("Ali29901011234567") goes with it.
 func find(s string, patterns []pattern) [][2]int {
 	var cuts [][2]int
-	for _, decode := range []bool{true, false} {
-		texts := [2]reading{read(s, decode, false), read(s, decode, true)}
-		for _, p := range patterns {
-			t := &texts[0]
-			if p.squeezed {
-				t = &texts[1]
-			}
-			for at := 0; ; at++ {
-				i := strings.Index(t.text[at:], p.needle)
-				if i < 0 {
-					break
+	for _, whole := range []bool{false, true} {
+		ends := cuts // spans that end a token
+		inEnds := func(k int) bool {
+			return slices.ContainsFunc(ends, func(c [2]int) bool { return c[0] <= k && k < c[1] })
+		}
+		for _, decode := range []bool{true, false} {
+			texts := [2]reading{read(s, decode, false), read(s, decode, true)}
+			for _, p := range patterns {
+				if p.whole != whole {
+					continue
 				}
-				at += i
-				if end := at + len(p.needle); !p.whole || wholeToken(t.text, at, end) {
-					cuts = append(cuts, [2]int{t.spans[at][0], t.spans[end-1][1]})
+				t := &texts[0]
+				if p.squeezed {
+					t = &texts[1]
+				}
+				for at := 0; ; at++ {
+					i := strings.Index(t.text[at:], p.needle)
+					if i < 0 {
+						break
+					}
+					at += i
+					if end := at + len(p.needle); !p.whole || wholeToken(t, at, end, inEnds) {
+						cuts = append(cuts, [2]int{t.spans[at][0], t.spans[end-1][1]})
+					}
 				}
 			}
 		}
@@ -191,17 +203,33 @@ func find(s string, patterns []pattern) [][2]int {
 	return cuts
 }
 
-// wholeToken reports whether text[i:j] is a whole token. A token is a run of
-// letters and digits, and a '-', '_' or '.' between two of them joins them
-// into one: "admin" is a token of "admin's" and "user admin.", but not of
-// "Administrator" or the host name "admin-gw-3".
-func wholeToken(text string, i, j int) bool {
+// wholeToken reports whether t.text[i:j] is a whole token. A token is a run
+// of letters and digits, and a '-', '_' or '.' between two of them joins
+// them into one: "admin" is a token of "admin's" and "user admin.", but not
+// of "Administrator" or the host name "admin-gw-3". A character whose
+// original byte k is one for which ends(k) holds (a value being redacted)
+// ends a token as a space would.
+func wholeToken(t *reading, i, j int, ends func(k int) bool) bool {
 	word := func(c rune) bool { return unicode.IsLetter(c) || unicode.IsDigit(c) }
 	joins := func(c, next rune) bool { return word(c) || strings.ContainsRune("-_.", c) && word(next) }
-	before, n := utf8.DecodeLastRuneInString(text[:i])
-	beyond, _ := utf8.DecodeLastRuneInString(text[:i-n])
-	after, m := utf8.DecodeRuneInString(text[j:])
-	next, _ := utf8.DecodeRuneInString(text[j+m:])
+	last := func(k int) (rune, int) { // the character before t.text[k]
+		c, n := utf8.DecodeLastRuneInString(t.text[:k])
+		if n > 0 && ends(t.spans[k-n][0]) {
+			c = ' '
+		}
+		return c, n
+	}
+	first := func(k int) (rune, int) { // the character at t.text[k]
+		c, n := utf8.DecodeRuneInString(t.text[k:])
+		if n > 0 && ends(t.spans[k][0]) {
+			c = ' '
+		}
+		return c, n
+	}
+	before, n := last(i)
+	beyond, _ := last(i - n)
+	after, m := first(j)
+	next, _ := first(j + m)
 	return !joins(before, beyond) && !joins(after, next)
 }
 

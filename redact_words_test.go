@@ -54,6 +54,13 @@ func TestOrdinaryWordsStay(t *testing.T) {
 		apiErr := invite(c, map[string]string{"gender": "Male"})
 		assert.Equal(t, "gender must be [redacted] or Female, not [redacted].", apiErr.Message)
 	})
+	t.Run("a word-like value glued to one redacted anywhere goes with it", func(t *testing.T) {
+		t.Parallel()
+		c := adminAnswering(t, "s3cret-pass-w0rd", reply(422, errorBody(7,
+			"no match for Mona Ahmed Ali29901011234567; Mona Ahmed Alia is someone else")))
+		apiErr := invite(c, map[string]string{"fullName": "Mona Ahmed Ali", "idNumber": "29901011234567"})
+		assert.Equal(t, "no match for [redacted][redacted]; Mona Ahmed Alia is someone else", apiErr.Message)
+	})
 	t.Run("an error envelope's data object is not secret", func(t *testing.T) {
 		t.Parallel()
 		_, _, err := createWith(t, reply(422,
