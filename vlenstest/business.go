@@ -228,7 +228,8 @@ func (s *Server) BusinessRequests() []vlens.BusinessRequest {
 		}, Raw: raw}
 		for _, f := range w.RequestFields {
 			br.Fields = append(br.Fields, vlens.RequestField{Key: f.Key, DisplayText: f.DisplayText,
-				DisplayArText: f.DisplayArText, Value: f.Value, Type: f.Type})
+				DisplayArText: f.DisplayArText, Value: f.Value, MultiValues: f.MultiValues,
+				TabularData: f.TabularData, Type: f.Type})
 		}
 		out[i] = br
 	}

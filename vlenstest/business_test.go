@@ -1,6 +1,7 @@
 package vlenstest_test
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -361,4 +362,28 @@ func TestRequestPrintsItsQuery(t *testing.T) {
 	got := srv.Requests()[0]
 	assert.Equal(t, "414", got.Query.Get("requestTypeId"))
 	assert.Contains(t, fmt.Sprint(got), `Query:"requestTypeId=414"`)
+}
+
+// TestBusinessRequestsAgreeWithTheClient: what BusinessRequests reports is
+// what the client reads over the wire, Raw aside, so that a test may compare
+// them with assert.Equal.
+func TestBusinessRequestsAgreeWithTheClient(t *testing.T) {
+	t.Parallel()
+	srv := vlenstest.NewTestServer(t)
+	c, err := srv.NewClient()
+	require.NoError(t, err)
+	ctx := context.Background()
+	inv, err := c.CreateInvitation(ctx, vlens.CreateInvitationInput{PhoneNumber: "+201234567890",
+		RequestFieldsValues: map[int]map[string]string{414: {"fullName": "Mona Ahmed Ali", "monthlyIncome": "15000"}}})
+	require.NoError(t, err)
+	id := srv.CompleteSession(inv.Token, vlens.StatusApproved)
+
+	read, err := c.GetBusinessRequest(ctx, id)
+	require.NoError(t, err)
+	got := srv.BusinessRequests()
+	require.Len(t, got, 1)
+	require.Len(t, got[0].Fields, 2)
+	assert.JSONEq(t, string(read.Raw), string(got[0].Raw))
+	read.Raw, got[0].Raw = nil, nil
+	assert.Equal(t, *read, got[0])
 }
