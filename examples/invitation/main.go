@@ -1,5 +1,8 @@
 // Command invitation creates a Vlens invitation session, whose contract form
-// Vlens pre-fills with the values given, and prints its token.
+// Vlens pre-fills with the values given, and prints its token. It first
+// reads the contract type's template and checks the values against it, so
+// that a misspelt key or a value the form does not offer fails here, before
+// anything is sent, rather than as a form that opens half empty.
 //
 //	go run ./examples/invitation
 //
@@ -7,8 +10,9 @@
 // VLENS_ADMIN_USER and VLENS_ADMIN_PASSWORD (all three required then;
 // VLENS_BASE_URL overrides the API's address, VLENS_PHONE the user, and
 // VLENS_CONTRACT_TYPE the contract type ID, 414 by default). Without it, it
-// starts the vlenstest fake in-process and says so on stderr, so it runs
-// anywhere with no credentials. It exits with status 1 and a one-line
+// starts the vlenstest fake in-process, seeded with sampleTemplate as the
+// contract type's form, and says so on stderr, so it runs anywhere with no
+// credentials. It exits with status 1 and a one-line
 // message when anything fails.
 package main
 
@@ -30,9 +34,29 @@ import (
 // samplePhone is the phone number Vlens's own documentation uses.
 const samplePhone = "+201234567890"
 
-// callTimeout bounds the whole call: the admin login and the invitation,
-// retries included.
+// callTimeout bounds the whole run: the admin login, the template read and
+// the invitation, retries included.
 const callTimeout = 30 * time.Second
+
+// defaultContractType is the contract type invited to unless
+// VLENS_CONTRACT_TYPE names another.
+const defaultContractType = 414
+
+// form is what the business already knows, pre-filled for the user to
+// confirm.
+var form = map[string]string{"fullName": "Ahmed Mohamed", "monthlyIncome": "5000", "employment": "Employed"}
+
+// sampleTemplate is the form the fake serves for the contract type, when the
+// example runs without credentials: on Vlens, the template is whatever the
+// tenant set up.
+func sampleTemplate(contractType int) *vlens.Template {
+	return &vlens.Template{ID: contractType, Name: "Personal loan", Fields: []vlens.TemplateField{
+		{Key: "fullName", Type: "text", DisplayText: "Full name", DisplayArText: "الاسم بالكامل"},
+		{Key: "monthlyIncome", Type: "number", DisplayText: "Monthly income (EGP)", DisplayArText: "الدخل الشهري"},
+		{Key: "employment", Type: "dropdown", DisplayText: "Employment", DisplayArText: "العمل",
+			AvailableValues: []string{"Employed", "Self-employed", "Retired"}},
+	}}
+}
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
@@ -53,11 +77,18 @@ func run(ctx context.Context, getenv func(string) string, stdout, stderr io.Writ
 		UserNameOrEmailAddress: getenv("VLENS_ADMIN_USER"),
 		Password:               getenv("VLENS_ADMIN_PASSWORD"),
 	}
+	contractType := defaultContractType
+	if v := getenv("VLENS_CONTRACT_TYPE"); v != "" {
+		var err error
+		if contractType, err = strconv.Atoi(v); err != nil {
+			return errors.New("VLENS_CONTRACT_TYPE must be a contract type ID (a number)")
+		}
+	}
 	if apiKey == "" {
 		if baseURL != "" {
 			return errors.New("VLENS_BASE_URL is set but VLENS_API_KEY is not; set both, or neither to use the fake")
 		}
-		srv := vlenstest.NewServer()
+		srv := vlenstest.NewServer(vlenstest.WithTemplate(sampleTemplate(contractType)))
 		defer srv.Close()
 		apiKey, baseURL, creds = srv.APIKey(), srv.URL, srv.AdminCredentials()
 		fmt.Fprintf(stderr, "VLENS_API_KEY is not set: using the in-process fake Vlens server (vlenstest) at %s\n", srv.URL)
@@ -72,19 +103,10 @@ func run(ctx context.Context, getenv func(string) string, stdout, stderr io.Writ
 		return err
 	}
 
-	contractType := 414
-	if v := getenv("VLENS_CONTRACT_TYPE"); v != "" {
-		if contractType, err = strconv.Atoi(v); err != nil {
-			return errors.New("VLENS_CONTRACT_TYPE must be a contract type ID (a number)")
-		}
-	}
 	in := vlens.CreateInvitationInput{
-		PhoneNumber:        getenv("VLENS_PHONE"),
-		SessionPermissions: &vlens.SessionPermissions{AllowedContractTypeIDs: []int{contractType}, MinimalSignatureFlow: true},
-		// What the business already knows, pre-filled for the user to confirm.
-		RequestFieldsValues: map[int]map[string]string{
-			contractType: {"fullName": "Ahmed Mohamed", "monthlyIncome": "5000"},
-		},
+		PhoneNumber:         getenv("VLENS_PHONE"),
+		SessionPermissions:  &vlens.SessionPermissions{AllowedContractTypeIDs: []int{contractType}, MinimalSignatureFlow: true},
+		RequestFieldsValues: map[int]map[string]string{contractType: form},
 	}
 	if in.PhoneNumber == "" {
 		in.PhoneNumber = samplePhone
@@ -93,6 +115,15 @@ func run(ctx context.Context, getenv func(string) string, stdout, stderr io.Writ
 
 	ctx, cancel := context.WithTimeout(ctx, callTimeout)
 	defer cancel()
+	// The form's keys and the values its lists offer, to check the
+	// pre-filled values against before inviting anyone.
+	tmpl, err := client.GetTemplate(ctx, contractType)
+	if err != nil {
+		return err
+	}
+	if err := in.CheckAgainst(tmpl); err != nil {
+		return err
+	}
 	session, err := client.CreateInvitation(ctx, in)
 	if err != nil {
 		return err
