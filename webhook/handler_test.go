@@ -294,7 +294,9 @@ func (d *failingDeduper) Done(ctx context.Context, id string) error {
 	return d.inner.Done(ctx, id)
 }
 
-func (d *failingDeduper) Release(ctx context.Context, id string) error { return d.inner.Release(ctx, id) }
+func (d *failingDeduper) Release(ctx context.Context, id string) error {
+	return d.inner.Release(ctx, id)
+}
 
 func TestDeduperFailures(t *testing.T) {
 	t.Parallel()
