@@ -40,15 +40,22 @@ func (s *seen) fn(_ context.Context, e *webhook.Event) error {
 	return nil
 }
 
-func TestVerifyByFetchingHandsFnVlensStatus(t *testing.T) {
-	t.Parallel()
-	ctx := context.Background()
+// completedRequest starts a fake Vlens, has a user complete a session
+// there with status, and returns the fake, a client of it and the business
+// request's ID.
+func completedRequest(t *testing.T, status vlens.RequestStatus) (*vlenstest.Server, *vlens.Client, string) {
+	t.Helper()
 	srv := vlenstest.NewTestServer(t)
 	c, err := srv.NewClient()
 	require.NoError(t, err)
-	session, err := c.CreateAuthSession(ctx, vlens.CreateAuthSessionInput{PhoneNumber: "+201234567890"})
+	session, err := c.CreateAuthSession(context.Background(), vlens.CreateAuthSessionInput{PhoneNumber: "+201234567890"})
 	require.NoError(t, err)
-	requestID := srv.CompleteSession(session.Token, vlens.StatusPendingApproval)
+	return srv, c, srv.CompleteSession(session.Token, status)
+}
+
+func TestVerifyByFetchingHandsFnVlensStatus(t *testing.T) {
+	t.Parallel()
+	srv, c, requestID := completedRequest(t, vlens.StatusPendingApproval)
 	require.NoError(t, srv.SetRequestStatus(requestID, vlens.StatusRejected))
 
 	var s seen
@@ -96,14 +103,8 @@ func TestVerifyByFetchingRefuses(t *testing.T) {
 
 func TestVerifyByFetchingFailureIsRetried(t *testing.T) {
 	t.Parallel()
-	ctx := context.Background()
-	srv := vlenstest.NewTestServer(t)
-	c, err := srv.NewClient()
-	require.NoError(t, err)
-	session, err := c.CreateAuthSession(ctx, vlens.CreateAuthSessionInput{PhoneNumber: "+201234567890"})
-	require.NoError(t, err)
-	requestID := srv.CompleteSession(session.Token, vlens.StatusApproved)
-	_, err = c.GetBusinessRequest(ctx, requestID) // logs in, so that the faults hit the read
+	srv, c, requestID := completedRequest(t, vlens.StatusApproved)
+	_, err := c.GetBusinessRequest(context.Background(), requestID) // logs in, so that the faults hit the read
 	require.NoError(t, err)
 
 	var s seen
