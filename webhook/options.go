@@ -104,8 +104,11 @@ func WithSignatureSecret(secret string) Option {
 // WithVerifyByFetching trusts nothing a delivery says but its event ID and
 // request ID: for a status change it reads the request back with
 // client.GetBusinessRequest and hands fn an event whose Data (and so
-// StatusChange) is what Vlens says now. A forged delivery then costs at
-// most one read and cannot change what fn sees.
+// StatusChange) is what Vlens says now: {"Id":…,"NewStatus":…}, the status
+// named without spaces as a delivery names it, and nothing else of the
+// delivered Data. The event's ID, Attempt and CreatedAt are as delivered.
+// A forged delivery then costs at most one read and cannot change the
+// status fn sees.
 //
 // A request ID that Vlens does not know (HTTP 404) or refuses as malformed
 // is answered 401, like a wrong credential. A read that fails otherwise
