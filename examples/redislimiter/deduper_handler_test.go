@@ -58,20 +58,7 @@ func TestTwoReplicasRunEachEventOnce(t *testing.T) {
 	eventID := func(i int) string { return fmt.Sprintf("6f1c2d3e-0000-4000-8000-%012d", i) }
 
 	answers := make([][2]int, ids) // per event, each replica's answer
-	var wg sync.WaitGroup
-	for i := range ids {
-		start := make(chan struct{})
-		for r, h := range replicas {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				<-start
-				answers[i][r] = deliver(h, eventID(i))
-			}()
-		}
-		close(start)
-	}
-	wg.Wait()
+	atOnce(ids, len(replicas), func(i, r int) { answers[i][r] = deliver(replicas[r], eventID(i)) })
 
 	inFlight := 0
 	for i, got := range answers {

@@ -39,6 +39,26 @@ func claim(d *redislimiter.Deduper, id string) string {
 	}
 }
 
+// atOnce calls f(i, r) for each of n events and each of replicas replicas,
+// in goroutines, the replicas' calls for one event let go at the same
+// moment, and returns when every call has.
+func atOnce(n, replicas int, f func(i, r int)) {
+	var wg sync.WaitGroup
+	for i := range n {
+		start := make(chan struct{})
+		for r := range replicas {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				<-start
+				f(i, r)
+			}()
+		}
+		close(start)
+	}
+	wg.Wait()
+}
+
 // TestDeduperClaimDoneRelease shows the three calls' meaning, on two
 // replicas (two Dedupers, each with its own Redis client) sharing one Redis,
 // and the keys and expiries they leave there.
@@ -170,20 +190,7 @@ func TestReplicasRaceToClaim(t *testing.T) {
 
 	eventID := func(i int) string { return fmt.Sprintf("event-%03d", i) }
 	outcomes := make([][2]string, ids) // per ID, each replica's claim
-	var wg sync.WaitGroup
-	for i := range ids {
-		start := make(chan struct{})
-		for r, d := range replicas {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				<-start
-				outcomes[i][r] = claim(d, eventID(i))
-			}()
-		}
-		close(start)
-	}
-	wg.Wait()
+	atOnce(ids, len(replicas), func(i, r int) { outcomes[i][r] = claim(replicas[r], eventID(i)) })
 
 	for i, got := range outcomes {
 		var winner *redislimiter.Deduper
