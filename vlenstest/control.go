@@ -26,6 +26,7 @@ const (
 	ControlResetPath    = ControlPrefix + "reset"
 	ControlCompletePath = ControlPrefix + "complete"
 	ControlStatusPath   = ControlPrefix + "status"
+	ControlWebhooksPath = ControlPrefix + "webhooks"
 )
 
 // MaxControlFaults was the most faults one POST to ControlFaultsPath could
@@ -52,6 +53,8 @@ const MaxControlFaults = MaxQueuedFaults
 //	                            "requestNumber", "status", "statusName"}
 //	POST   ControlStatusPath    SetRequestStatus: {"id": "...", "status": 2}; answers
 //	                            as ControlCompletePath does
+//	GET    ControlWebhooksPath  the webhook deliveries (WithWebhook):
+//	                            {"count": n, "deliveries": [...]}, each a Delivery
 //
 // A status is a number or a name Vlens documents, in any of its spellings
 // (2, "2", "Approved", "Pending Approval"; see vlens.ParseRequestStatus).
@@ -350,9 +353,21 @@ func (s *Server) control(w http.ResponseWriter, r *http.Request) int {
 			return controlError(w, http.StatusMethodNotAllowed, "method not allowed: use POST")
 		}
 		return s.controlBusiness(w, r, path == ControlCompletePath)
+	case ControlWebhooksPath:
+		if !allow(http.MethodGet) {
+			return controlError(w, http.StatusMethodNotAllowed, "method not allowed: use GET")
+		}
+		list := s.Deliveries()
+		if list == nil {
+			list = []Delivery{}
+		}
+		return controlJSON(w, http.StatusOK, struct {
+			Count      int        `json:"count"`
+			Deliveries []Delivery `json:"deliveries"`
+		}{len(list), list})
 	}
 	return controlError(w, http.StatusNotFound, "no such control endpoint: use "+
-		strings.Join([]string{ControlFaultsPath, ControlRequestsPath, ControlResetPath, ControlCompletePath, ControlStatusPath}, ", "))
+		strings.Join([]string{ControlFaultsPath, ControlRequestsPath, ControlResetPath, ControlCompletePath, ControlStatusPath, ControlWebhooksPath}, ", "))
 }
 
 // refuseForeign returns the status and message that refuse r when a web

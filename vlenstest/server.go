@@ -104,6 +104,7 @@ type Server struct {
 	sessions    []session          // in order of issue
 	business    []*businessRequest // in order of creation
 	requestSeq  int                // the last business request's number
+	hooks       *webhooks          // nil without WithWebhook
 }
 
 // NewServer starts a fake Vlens server on a random loopback port. The caller
@@ -150,6 +151,9 @@ func newServer(opts []ServerOption) (*Server, *httptest.Server) {
 	if s.cfg.rate > 0 {
 		s.bucket = newTokenBucket(s.cfg.rate, s.cfg.burst, time.Now())
 	}
+	if s.cfg.webhook != nil {
+		s.hooks = newWebhooks(*s.cfg.webhook, s.cfg.logger)
+	}
 	s.ts = httptest.NewUnstartedServer(http.HandlerFunc(s.serve))
 	// Dropped connections and clients that time out are the point of a
 	// fake; the http.Server has nothing useful to say about them.
@@ -157,13 +161,16 @@ func newServer(opts []ServerOption) (*Server, *httptest.Server) {
 	return s, s.ts
 }
 
-// Close stops the server, cutting short any delays in progress, and waits
-// for the requests being answered to finish. It may be called more than
-// once.
+// Close stops the server, cutting short any delays in progress and the
+// webhooks being delivered, and waits for the requests being answered and
+// the deliveries to finish. It may be called more than once.
 func (s *Server) Close() {
 	s.closeOnce.Do(func() {
 		close(s.closing)
 		s.ts.Close()
+		if s.hooks != nil {
+			s.hooks.close()
+		}
 	})
 }
 
@@ -260,6 +267,8 @@ func (s *Server) Tokens() []string {
 // business requests (not the templates, which are configuration), the
 // counts of logins, refreshes, invitations and dropped requests and the
 // faults not yet served, refills the rate limit, and ends a login lockout.
+// With WithWebhook it also stops the deliveries in progress and forgets
+// the Deliveries and the webhooks still to drop or duplicate.
 // Admin tokens already issued stay valid (see RevokeAdminTokens), so a
 // client carries on without logging in again.
 func (s *Server) Reset() {
@@ -270,6 +279,9 @@ func (s *Server) Reset() {
 	s.lockout = lockout{}
 	if s.bucket != nil {
 		s.bucket.refill(time.Now())
+	}
+	if s.hooks != nil {
+		s.hooks.reset()
 	}
 }
 
