@@ -77,7 +77,7 @@ func (c AdminCredentials) Format(f fmt.State, _ rune) {
 // handler.
 func (c AdminCredentials) LogValue() slog.Value {
 	return slog.GroupValue(slog.String("tenancyName", c.TenancyName),
-		slog.String("userNameOrEmailAddress", mask(c.UserNameOrEmailAddress)), slog.String("password", mask(c.Password)))
+		maskAttr("userNameOrEmailAddress", c.UserNameOrEmailAddress), maskAttr("password", c.Password))
 }
 
 // AdminToken is an admin bearer token and the refresh token that renews it,
@@ -110,8 +110,8 @@ func (t AdminToken) Format(f fmt.State, _ rune) {
 // LogValue logs the expiry times and whether the tokens are set. Its
 // receiver is a value so that a token logs redacted in every slog handler.
 func (t AdminToken) LogValue() slog.Value {
-	return slog.GroupValue(slog.String("accessToken", mask(t.AccessToken)), slog.Time("expiresAt", t.ExpiresAt),
-		slog.String("refreshToken", mask(t.RefreshToken)), slog.Time("refreshTokenExpiresAt", t.RefreshTokenExpiresAt))
+	return slog.GroupValue(maskAttr("accessToken", t.AccessToken), slog.Time("expiresAt", t.ExpiresAt),
+		maskAttr("refreshToken", t.RefreshToken), slog.Time("refreshTokenExpiresAt", t.RefreshTokenExpiresAt))
 }
 
 // adminTokenData is the data of Login's and RefreshToken's answers.

@@ -3,7 +3,6 @@ package vlens
 import (
 	"context"
 	"errors"
-	"fmt"
 	"reflect"
 	"time"
 )
@@ -39,7 +38,7 @@ type adminTokenError struct {
 }
 
 func (e *adminTokenError) Error() string {
-	return "vlens: " + e.op + ": getting the admin token: " + e.err.Error()
+	return "vlens: " + e.op + ": getting the admin token: " + unprefixed(e.err)
 }
 
 func (e *adminTokenError) Unwrap() []error { return []error{ErrNoAdminToken, e.err} }
@@ -82,7 +81,7 @@ func (e *loginRefusedError) Unwrap() error { return e.err }
 func WithAdminCredentials(creds AdminCredentials) Option {
 	return clientOption(func(s *settings) error {
 		if err := creds.Validate(); err != nil {
-			return fmt.Errorf("vlens: WithAdminCredentials: %w", err)
+			return prefixed("WithAdminCredentials", err)
 		}
 		s.adminCreds, s.adminSource = &creds, nil
 		return nil

@@ -96,8 +96,8 @@ func (in CreateInvitationInput) Format(f fmt.State, _ rune) {
 // receiver is a value so that an input logs redacted in every slog handler.
 func (in CreateInvitationInput) LogValue() slog.Value {
 	return slog.GroupValue(
-		slog.String("phoneNumber", mask(in.PhoneNumber)),
-		slog.String("email", mask(in.Email)),
+		maskAttr("phoneNumber", in.PhoneNumber),
+		maskAttr("email", in.Email),
 		slog.String("requestFieldsValues", formsString(in.RequestFieldsValues)),
 	)
 }

@@ -100,13 +100,13 @@ func (c *Client) do(ctx context.Context, op operation, opts []CallOption) error 
 		return errors.New("vlens: " + op.name + ": nil context")
 	}
 	if c.closed != nil && c.closed.Load() {
-		return fmt.Errorf("vlens: %s: %w", op.name, ErrClosed)
+		return prefixed(op.name, ErrClosed)
 	}
 	s := &c.settings // read only
 	if len(opts) > 0 {
 		own := c.settings
 		if err := applyOptions(&own, opts); err != nil {
-			return fmt.Errorf("vlens: %s: %w", op.name, err)
+			return prefixed(op.name, err)
 		}
 		s = &own
 	}
@@ -249,20 +249,8 @@ func (cl *call) failure(err error, r *redactor) error {
 		return fmt.Errorf("vlens: %s: %w", cl.op.name, limitErr)
 	}
 	return fmt.Errorf("vlens: %s: %d attempt(s) failed: %w", cl.op.name, cl.attempts,
-		&redactedError{err: err, text: r.capped(err.Error())})
+		&textError{err: err, text: r.capped(err.Error())})
 }
-
-// redactedError is a transport failure as the caller sees it: Error() is the
-// original's text with secrets redacted and made one line, and errors.Is and
-// errors.As reach the original.
-type redactedError struct {
-	err  error
-	text string
-}
-
-func (e *redactedError) Error() string { return e.text }
-
-func (e *redactedError) Unwrap() error { return e.err }
 
 // decode turns the final answer into op.data or an *APIError that describes
 // it, with secrets redacted from everything copied out of the body.

@@ -137,9 +137,9 @@ func (in CreateAuthSessionInput) Format(f fmt.State, verb rune) {
 // included (a nil *CreateAuthSessionInput is the one thing it cannot log).
 func (in CreateAuthSessionInput) LogValue() slog.Value {
 	return slog.GroupValue(
-		slog.String("phoneNumber", mask(in.PhoneNumber)),
-		slog.String("email", mask(in.Email)),
-		slog.String("userPublicKey", mask(in.UserPublicKey)),
+		maskAttr("phoneNumber", in.PhoneNumber),
+		maskAttr("email", in.Email),
+		maskAttr("userPublicKey", in.UserPublicKey),
 	)
 }
 
@@ -157,6 +157,15 @@ func mask(s string) string {
 		return `""`
 	}
 	return redacted
+}
+
+// maskAttr is mask for slog, which quotes a string itself: an empty value
+// logs as empty, not as `"\"\""`.
+func maskAttr(key, s string) slog.Attr {
+	if s == "" {
+		return slog.String(key, "")
+	}
+	return slog.String(key, redacted)
 }
 
 // SessionPermissions controls which features and contract types the user's
@@ -203,7 +212,7 @@ func (s AuthSession) Format(f fmt.State, _ rune) { _, _ = f.Write([]byte(s.Strin
 // so that a session, not only a pointer to one, logs redacted in every slog
 // handler: the JSON one would otherwise marshal the token.
 func (s AuthSession) LogValue() slog.Value {
-	return slog.GroupValue(slog.String("token", mask(s.Token)))
+	return slog.GroupValue(maskAttr("token", s.Token))
 }
 
 // sessionToken is the data of an answer that carries a session token: a
