@@ -30,8 +30,9 @@ type AdminTokenInvalidator interface {
 }
 
 // adminTokenError is an admin token source's failure, as the call that
-// needed the token returns it: it matches ErrNoAdminToken and reaches the
-// source's error (a login's *APIError, the caller's context error).
+// needed the token returns it: it matches ErrNoAdminToken and ErrNotSent
+// (the call itself was never sent) and reaches the source's error (a
+// login's *APIError, the caller's context error).
 type adminTokenError struct {
 	op  string
 	err error
@@ -40,6 +41,8 @@ type adminTokenError struct {
 func (e *adminTokenError) Error() string {
 	return "vlens: " + e.op + ": getting the admin token: " + unprefixed(e.err)
 }
+
+func (e *adminTokenError) Is(target error) bool { return target == ErrNotSent }
 
 func (e *adminTokenError) Unwrap() []error { return []error{ErrNoAdminToken, e.err} }
 

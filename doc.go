@@ -143,6 +143,27 @@
 // WithHTTPClient) matches ErrAttemptTimeout instead. Anything else is a
 // transport failure, wrapped.
 //
+// A call that got no answer says whether Vlens may have its request.
+// ErrNotSent holds only when no attempt can have reached Vlens: no
+// connection could be made (refused, DNS failure, a dial that timed out),
+// the rate limiter refused, the context ended before anything went out, or
+// no admin token could be had. A reset, an EOF or a timeout once connected
+// never matches it, nor does any answer; for an invitation, which may text
+// the user, it is what decides a retry. ErrUnreachable holds when the last
+// attempt failed in the transport while the context was alive (a handler
+// answers 502 or 503):
+//
+//	switch {
+//	case errors.Is(err, vlens.ErrUnreachable) && errors.Is(err, vlens.ErrNotSent):
+//		// Vlens never got it: sending the invitation again is safe
+//	case errors.Is(err, vlens.ErrUnreachable):
+//		// Vlens may have it: find out before sending again
+//	}
+//
+// Wrapped errors name the package once ("vlens: create invitation: getting
+// the admin token: login: HTTP 401 …"), and server text in them is one
+// line without the white space around it.
+//
 // # Retries and timeouts
 //
 // Transport failures (refused, reset, truncated body, per-attempt timeout)

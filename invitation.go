@@ -141,9 +141,10 @@ func formsString(forms map[int]map[string]string) string {
 // DNS failure, a dial that timed out), and HTTP 429. Not 503, which a proxy
 // answers after the server behind it recorded the invitation, nor 500, 502
 // or 504, nor a reset, EOF or timeout once connected; those reach the
-// caller, who knows whether repeating is safe. opts apply to the invitation;
-// a login or refresh it needs runs with the client's own options, since
-// other calls may be waiting on it.
+// caller, who knows whether repeating is safe: errors.Is(err, ErrNotSent)
+// holds only when the invitation surely never reached Vlens. opts apply to
+// the invitation; a login or refresh it needs runs with the client's own
+// options, since other calls may be waiting on it.
 //
 // When no admin token could be had, nothing is sent and the error matches
 // ErrNoAdminToken; if Vlens refused the login, errors.As finds that

@@ -221,8 +221,11 @@ func WithAttemptTimeout(d time.Duration) CallOption {
 
 // WithLogger makes the client log each attempt, each retry and each call's
 // outcome to l. Log records carry the operation, attempt number, HTTP status,
-// Vlens error_code, wait and duration only: never the API key, a token or the
-// user's data. Without this option (or with nil) the client logs nothing.
+// Vlens error_code, wait_ms and duration_ms (milliseconds, as numbers), and
+// a failed call's reason (a word: "refused", "reset", "timeout", "status",
+// "error_code", …) and error text, which is redacted: never the API key, a
+// token or the user's data. Without this option (or with nil) the client
+// logs nothing.
 func WithLogger(l *slog.Logger) CallOption {
 	return callOption(func(s *settings) error {
 		s.logger = l

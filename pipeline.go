@@ -87,7 +87,8 @@ type call struct {
 	body         []byte    // the latest answer's body, up to the size limit
 	tooLarge     bool      // the latest answer's body was over the limit
 
-	conn atomic.Int32 // how far the latest attempt got to a connection (see unsent)
+	conn      atomic.Int32 // how far the latest attempt got to a connection (see unsent)
+	maybeSent bool         // an attempt may have reached Vlens (see unsent)
 }
 
 // do is the one path every endpoint takes: validate, marshal, send with
@@ -237,19 +238,21 @@ func (cl *call) prepareRetry(req *http.Request) error {
 
 // failure turns a call that ended without an answer into the error the
 // caller sees: the caller's context error when the context ended the call,
-// the rate limiter's refusal, or else the last attempt's transport failure,
-// whose text is redacted (net/http quotes a server's bytes in its parse
-// errors).
+// the rate limiter's refusal, or else the last attempt's transport failure.
+// The text of the last two is redacted: net/http quotes a server's bytes in
+// its parse errors, and a limiter's error is not the SDK's.
 func (cl *call) failure(err error, r *redactor) error {
-	if ctxErr := cl.ctx.Err(); ctxErr != nil {
-		return fmt.Errorf("vlens: %s: %w", cl.op.name, ctxErr)
-	}
+	e := &sendError{op: cl.op.name, attempts: cl.attempts, notSent: !cl.maybeSent}
 	var limitErr *limiterError
-	if errors.As(err, &limitErr) {
-		return fmt.Errorf("vlens: %s: %w", cl.op.name, limitErr)
+	switch {
+	case cl.ctx.Err() != nil:
+		e.err = cl.ctx.Err()
+	case errors.As(err, &limitErr):
+		e.err = &textError{err: limitErr, text: r.capped(limitErr.Error())}
+	default:
+		e.err, e.unreachable = &textError{err: err, text: r.capped(err.Error())}, true
 	}
-	return fmt.Errorf("vlens: %s: %d attempt(s) failed: %w", cl.op.name, cl.attempts,
-		&textError{err: err, text: r.capped(err.Error())})
+	return e
 }
 
 // decode turns the final answer into op.data or an *APIError that describes
