@@ -201,7 +201,10 @@ func (s AuthSession) Format(f fmt.State, _ rune) { _, _ = f.Write([]byte(s.Strin
 
 // LogValue logs the session with its token redacted. Its receiver is a value
 // so that a session, not only a pointer to one, logs redacted in every slog
-// handler: the JSON one would otherwise marshal the token.
+// handler: the JSON one would otherwise marshal the token. The price is that
+// a nil *AuthSession cannot be logged through it: slog shows its own
+// "LogValue panicked" notice instead (no secret in it, no crash), while fmt
+// prints <nil>, as the type's doc says.
 func (s AuthSession) LogValue() slog.Value {
 	return slog.GroupValue(slog.String("token", mask(s.Token)))
 }
