@@ -271,10 +271,13 @@
 //	srv.Enqueue(vlenstest.Fault{Status: 503})
 //	session, err := srv.Client().CreateAuthSession(ctx, input)
 //
-// For unit tests without a server, both httpmock idioms work: a mock
-// transport passed with WithHTTPClient (httpmock.ActivateNonDefault works
-// before or after NewClient, since the client's fields are read at each
-// call), or httpmock.Activate with a client built without WithHTTPClient.
+// For unit tests without a server, the httpmock idioms work: a mock
+// transport of the test's own passed with WithHTTPClient (parallel tests
+// welcome); httpmock.ActivateNonDefault on that *http.Client, before or
+// after NewClient, since the client's fields are read at each call; or
+// httpmock.Activate with a client built without WithHTTPClient. The last
+// two share httpmock's process-wide mock transport, and their cleanup
+// writes http.DefaultTransport: such tests must not run in parallel.
 // Or point the client at your own httptest server with WithBaseURL (plain
 // http is allowed on loopback hosts, and anywhere with WithInsecureHTTP).
 // Shorten the retry waits with WithRetryWait so tests stay fast.
