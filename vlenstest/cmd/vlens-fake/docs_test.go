@@ -4,6 +4,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -73,4 +74,43 @@ func version(t *testing.T, major, minor string) int {
 	mi, err := strconv.Atoi(minor)
 	require.NoError(t, err)
 	return ma*1000 + mi
+}
+
+// TestDocumentedVariablesAreTheBanners: the environment variables the
+// README and docs/testing.md tell a backend to set are the ones the banner
+// prints and examples/invitation reads (VLENS_ADMIN_TENANCY, not
+// VLENS_TENANCY), besides the docs' own VLENS_INSECURE_HTTP switch.
+func TestDocumentedVariablesAreTheBanners(t *testing.T) {
+	t.Parallel()
+	vars, _ := startRun(t, "-addr", "127.0.0.1:0", "-quiet")
+	var banner []string
+	for name := range vars {
+		banner = append(banner, name)
+	}
+	require.Contains(t, banner, "VLENS_ADMIN_TENANCY")
+
+	b, err := os.ReadFile(filepath.Join(repoRoot, "examples", "invitation", "main.go"))
+	require.NoError(t, err)
+	var example []string
+	for _, m := range regexp.MustCompile(`getenv\("(VLENS_[A-Z_]+)"\)`).FindAllStringSubmatch(string(b), -1) {
+		example = append(example, m[1])
+	}
+	for _, name := range banner {
+		assert.Contains(t, example, name, "examples/invitation reads what the banner prints")
+	}
+
+	known := append(append([]string{"VLENS_INSECURE_HTTP"}, banner...), example...)
+	for _, doc := range []string{"README.md", filepath.Join("docs", "testing.md")} {
+		b, err := os.ReadFile(filepath.Join(repoRoot, doc))
+		require.NoError(t, err)
+		names := regexp.MustCompile(`VLENS_[A-Z_]+`).FindAllString(string(b), -1)
+		for _, name := range names {
+			assert.Contains(t, known, name, "%s names a variable that neither the banner nor examples/invitation uses", doc)
+		}
+		for _, name := range banner {
+			if strings.HasPrefix(name, "VLENS_ADMIN_") {
+				assert.True(t, slices.Contains(names, name), "%s names the banner's %s", doc, name)
+			}
+		}
+	}
 }
