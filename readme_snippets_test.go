@@ -256,3 +256,25 @@ func exportImporter(t *testing.T, pkgs map[string]bool) types.Importer {
 		return os.Open(file)
 	})
 }
+
+// TestREADMELicencesNameTheRunTimeDependencies: the README's licence line
+// names every module the module's packages (the SDK, vlenstest, the
+// examples) use at run time, so that a licence review reading it misses
+// none; test-only modules (testify, httpmock) are not among them.
+func TestREADMELicencesNameTheRunTimeDependencies(t *testing.T) {
+	t.Parallel()
+	out, err := exec.Command("go", "list", "-deps", "-f",
+		"{{if not .Standard}}{{with .Module}}{{if not .Main}}{{.Path}}{{end}}{{end}}{{end}}",
+		"./...").Output()
+	require.NoError(t, err)
+	modules := strings.Fields(string(out))
+	require.NotEmpty(t, modules)
+	readme, err := os.ReadFile("README.md")
+	require.NoError(t, err)
+	i := strings.Index(string(readme), "\nLicences: ")
+	require.GreaterOrEqual(t, i, 0, "README.md has a line starting with \"Licences: \"")
+	line, _, _ := strings.Cut(string(readme[i+1:]), "\n")
+	for _, m := range modules {
+		assert.Contains(t, line, m, "README.md's licence line names %s", m)
+	}
+}
