@@ -171,7 +171,9 @@
 // ControlCompletePath with {"token":"…","status":1} is CompleteSession
 // (without a token it completes the newest session not yet completed, so
 // that a developer with curl needs no token), and POST ControlStatusPath
-// with {"id":"…","status":2} is SetRequestStatus. Control requests are
+// with {"id":"…","status":2} is SetRequestStatus; GET ControlHealthPath
+// answers {"status":"ok"} for a container's health check, and is not
+// logged. Control requests are
 // neither recorded nor subject to faults, latency or the rate limit, and a
 // body that is not valid is refused with 400. So that no
 // web page can script or read it, the endpoint answers only a loopback or
