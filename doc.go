@@ -275,6 +275,8 @@
 // transport passed with WithHTTPClient (httpmock.ActivateNonDefault works
 // before or after NewClient, since the client's fields are read at each
 // call), or httpmock.Activate with a client built without WithHTTPClient.
+// Register the responders at DefaultBaseURL plus the endpoint's exported
+// path (CreateAuthSessionPath and the other …Path constants).
 // Or point the client at your own httptest server with WithBaseURL (plain
 // http is allowed on loopback hosts, and anywhere with WithInsecureHTTP).
 // Shorten the retry waits with WithRetryWait so tests stay fast.

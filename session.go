@@ -10,9 +10,6 @@ import (
 	"strings"
 )
 
-// createAuthSessionPath is the endpoint CreateAuthSession posts to.
-const createAuthSessionPath = "/api/IdentityUserSession/CreateAuthSession"
-
 // CreateAuthSessionInput identifies the user a session is for and what the
 // session may do. At least one of PhoneNumber and Email is required; both may
 // be given. Empty strings and a nil SessionPermissions are left out of the
@@ -234,7 +231,7 @@ func (c *Client) CreateAuthSession(ctx context.Context, in CreateAuthSessionInpu
 	s := &AuthSession{}
 	err := c.do(ctx, operation{
 		name:  "create auth session",
-		path:  createAuthSessionPath,
+		path:  CreateAuthSessionPath,
 		auth:  authAPIKey,
 		retry: retrySafe,
 		input: in,

@@ -25,12 +25,13 @@ import (
 )
 
 // The paths the fake serves, each matched case-insensitively and with or
-// without a trailing slash.
+// without a trailing slash. They are the vlens package's, which the client
+// sends to.
 const (
-	CreateAuthSessionPath = "/api/IdentityUserSession/CreateAuthSession"
-	CreateInvitationPath  = "/api/IdentityUserSession/CreateInvitation"
-	LoginPath             = "/api/credentials/Login"
-	RefreshTokenPath      = "/api/credentials/RefreshToken"
+	CreateAuthSessionPath = vlens.CreateAuthSessionPath
+	CreateInvitationPath  = vlens.CreateInvitationPath
+	LoginPath             = vlens.LoginPath
+	RefreshTokenPath      = vlens.RefreshTokenPath
 )
 
 // EndpointPath is CreateAuthSessionPath's name from when it was the only
