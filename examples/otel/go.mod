@@ -26,4 +26,8 @@ require (
 	golang.org/x/sys v0.48.0 // indirect
 )
 
+// This module is built and tested against the SDK in this checkout
+// (./scripts/test tests every module so). It is a program to run and copy
+// from: no version of it or of the SDK is published, and an importer's build
+// would ignore this replace.
 replace github.com/vlens-go/vlens => ../..

@@ -16,4 +16,8 @@ require (
 	golang.org/x/sys v0.48.0 // indirect
 )
 
+// This module is built and tested against the SDK in this checkout
+// (./scripts/test tests every module so). It is for copying, not importing:
+// no version of it or of the SDK is published, and an importer's build
+// ignores this replace.
 replace github.com/vlens-go/vlens => ../..

@@ -39,7 +39,10 @@
 // asked ends Wait with the context's error, failing open or not.
 //
 // The module is separate from the SDK's, so that importing
-// github.com/vlens-go/vlens never pulls in Redis.
+// github.com/vlens-go/vlens never pulls in Redis. Copy the package into your
+// code rather than import it: it is not published, and its go.mod builds
+// against the SDK in this checkout through a replace directive that an
+// importer's build ignores.
 package redislimiter
 
 import (
