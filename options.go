@@ -3,9 +3,9 @@ package vlens
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
-	"reflect"
 	"strings"
 	"time"
 )
@@ -261,8 +261,9 @@ func WithMaxResponseBytes(n int64) CallOption {
 // Limiter paces the client's attempts. Wait blocks until one more request
 // may be sent or ctx ends, and returns a non-nil error when the request must
 // not be sent. A *rate.Limiter from golang.org/x/time/rate satisfies it as
-// is; a fleet of backend replicas sharing one tenant's limit plugs in a
-// limiter backed by shared state with the same method.
+// is; Limiters combines several, one per window; a fleet of backend
+// replicas sharing one tenant's limit plugs in a limiter backed by shared
+// state with the same method.
 type Limiter interface {
 	Wait(ctx context.Context) error
 }
@@ -275,11 +276,14 @@ type Limiter interface {
 // (the context's error if the context ended): nothing is sent, the attempt
 // is not counted, and it is not retried. nil (the default) means no limiter;
 // a nil pointer inside the interface (a nil *rate.Limiter, say) is an error,
-// since its Wait would panic on the first call.
+// since its Wait would panic on the first call, and so is a Limiters set
+// given no limiter, a nil one or a nil pointer.
 func WithRateLimiter(l Limiter) CallOption {
 	return callOption(func(s *settings) error {
-		if v := reflect.ValueOf(l); l != nil && v.Kind() == reflect.Pointer && v.IsNil() {
-			return errors.New("vlens: WithRateLimiter: limiter is a nil pointer")
+		if l != nil {
+			if err := checkLimiter(l); err != nil {
+				return fmt.Errorf("vlens: WithRateLimiter: %w", err)
+			}
 		}
 		s.limiter = l
 		return nil
