@@ -270,7 +270,8 @@ type Limiter interface {
 
 // WithRateLimiter makes every attempt, retries included, wait on l before it
 // is sent, so that the client stays under Vlens's per-tenant rate limit
-// (10 requests/s and 60/min, per Vlens's older docs) instead of meeting 429s.
+// (10 requests/s and 60/min, per Vlens's older docs) instead of meeting 429s;
+// Limiters makes one limiter of a limiter per window, so that l obeys both.
 // The wait honours the caller's context and is not part of the per-attempt
 // timeout. When Wait returns an error, the call ends at once with that error
 // (the context's error if the context ended): nothing is sent, the attempt
