@@ -179,9 +179,12 @@
 //
 // Vlens's older docs give a per-tenant limit of 10 requests/s and 60/min.
 // WithRateLimiter makes every attempt, retries included, wait on a Limiter
-// first. A *rate.Limiter from golang.org/x/time/rate satisfies it as is; a
-// fleet of replicas sharing one tenant's limit plugs in a limiter backed by
-// shared state: examples/redislimiter is one on Redis, a module of its own.
+// first. A *rate.Limiter from golang.org/x/time/rate satisfies it as is, and
+// Limiters combines one per window, so that a call waits until every window
+// has a token and, giving up, takes from none. A fleet of replicas sharing
+// one tenant's limit plugs in a limiter backed by shared state:
+// examples/redislimiter is one on Redis, with several windows, a module of
+// its own.
 // See ExampleWithRateLimiter.
 //
 // # Tracing
