@@ -48,7 +48,8 @@
 //
 //	path is none of the endpoints'            404, ErrorCodeNotFound
 //	method is not POST (GET for the reads)    405 with Allow, ErrorCodeMethodNotAllowed
-//	rate limit exceeded (WithRateLimit)       429 with Retry-After, ErrorCodeRateLimited
+//	rate limit exceeded (WithRateLimit,
+//	  WithRateLimitPerMinute)                 429 with Retry-After, ErrorCodeRateLimited
 //	ApiKey missing or wrong                   401, ErrorCodeUnauthorized
 //	Login: TenancyName header not the tenant  401, ErrorCodeUnauthorized
 //	CreateInvitation and the reads: bearer

@@ -22,7 +22,9 @@ import (
 	"github.com/vlens-go/vlens"
 )
 
-const endpoint = vlens.DefaultBaseURL + "/api/IdentityUserSession/CreateAuthSession"
+// endpoint is where the client posts CreateAuthSession: the SDK exports
+// every endpoint's path, so a test need not spell it out.
+const endpoint = vlens.DefaultBaseURL + vlens.CreateAuthSessionPath
 
 var input = vlens.CreateAuthSessionInput{PhoneNumber: "+201234567890"}
 

@@ -166,6 +166,7 @@ func run(ctx context.Context, started launch, args []string, stdout, stderr io.W
 	key := fs.String("key", vlenstest.TestAPIKey, "the only API `key` the fake accepts")
 	rate := fs.Float64("rate", 0, "rate limit in requests per second over the Vlens endpoints (0: none)")
 	burst := fs.Int("burst", 1, "burst size of the rate limit")
+	perMinuteOptions := perMinuteFlag(fs)
 	latency := fs.Duration("latency", 0, "`delay` added to every answer, such as 300ms")
 	platformOptions := platformFlags(fs)
 	quiet := fs.Bool("quiet", false, "do not log requests")
@@ -199,6 +200,11 @@ func run(ctx context.Context, started launch, args []string, stdout, stderr io.W
 		return badUsage(fs, err)
 	}
 	opts = append(opts, platform...)
+	perMinute, err := perMinuteOptions()
+	if err != nil {
+		return badUsage(fs, err)
+	}
+	opts = append(opts, perMinute...)
 	var hosts []string
 	if *control {
 		hosts, err = hostList(*controlHosts)

@@ -204,6 +204,7 @@ func TestRunReportsBadFlags(t *testing.T) {
 		{"-key", "a\nb"},
 		{"-rate", "-1"},
 		{"-rate", "1", "-burst", "0"},
+		{"-rate-per-minute", "-1"},
 		{"-latency", "-1s"},
 		{"-nosuchflag"},
 		{"-quiet=maybe"},
