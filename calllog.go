@@ -92,12 +92,12 @@ func failureReason(err error) string {
 			return "error_code"
 		}
 		return "status"
+	case errors.As(err, &limitErr): // before the context: a limiter's refusal may wrap its errors
+		return "rate_limiter"
 	case errors.Is(err, context.Canceled):
 		return "context_canceled"
 	case errors.Is(err, context.DeadlineExceeded):
 		return "context_deadline"
-	case errors.As(err, &limitErr):
-		return "rate_limiter"
 	case errors.Is(err, ErrAttemptTimeout):
 		return "timeout"
 	case errors.As(err, &dnsErr):

@@ -5,6 +5,7 @@ import (
 	"crypto/x509"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net"
@@ -227,6 +228,7 @@ func TestFailureReason(t *testing.T) {
 		{&sendError{op: "x", err: context.Canceled}, "context_canceled"},
 		{&sendError{op: "x", err: context.DeadlineExceeded}, "context_deadline"},
 		{&sendError{op: "x", err: &limiterError{err: errors.New("over")}}, "rate_limiter"},
+		{&sendError{op: "x", err: &limiterError{err: fmt.Errorf("too late: %w", context.DeadlineExceeded)}}, "rate_limiter"},
 		{wrapped(&attemptTimeoutError{timeout: time.Second, cause: context.DeadlineExceeded}), "timeout"},
 		{wrapped(&net.OpError{Op: "dial", Err: &net.DNSError{Err: "no such host", IsNotFound: true}}), "dns"},
 		{wrapped(&net.OpError{Op: "dial", Err: syscall.ECONNREFUSED}), "refused"},

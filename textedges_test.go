@@ -21,7 +21,7 @@ func TestWrappedErrorsNameThePackageOnce(t *testing.T) {
 		mt, c := setup(t, WithAdminCredentials(AdminCredentials{
 			TenancyName: "acme", UserNameOrEmailAddress: "ops@example.com", Password: "a-password-0001",
 		}))
-		mt.RegisterResponder(http.MethodPost, DefaultBaseURL+loginPath, reply(401, errorBody(401, "Invalid user name or password")))
+		mt.RegisterResponder(http.MethodPost, DefaultBaseURL+LoginPath, reply(401, errorBody(401, "Invalid user name or password")))
 		_, err := c.CreateInvitation(context.Background(), CreateInvitationInput{PhoneNumber: testPhone})
 		return err
 	}

@@ -25,12 +25,13 @@ import (
 )
 
 // The paths the fake serves, each matched case-insensitively and with or
-// without a trailing slash.
+// without a trailing slash. They are the vlens package's, which the client
+// sends to.
 const (
-	CreateAuthSessionPath = "/api/IdentityUserSession/CreateAuthSession"
-	CreateInvitationPath  = "/api/IdentityUserSession/CreateInvitation"
-	LoginPath             = "/api/credentials/Login"
-	RefreshTokenPath      = "/api/credentials/RefreshToken"
+	CreateAuthSessionPath = vlens.CreateAuthSessionPath
+	CreateInvitationPath  = vlens.CreateInvitationPath
+	LoginPath             = vlens.LoginPath
+	RefreshTokenPath      = vlens.RefreshTokenPath
 )
 
 // EndpointPath is CreateAuthSessionPath's name from when it was the only
@@ -100,7 +101,7 @@ type Server struct {
 	refreshes   int
 	invitations int
 	lockout     lockout
-	bucket      *tokenBucket       // nil without WithRateLimit
+	rateLimit   rateLimit          // nil without WithRateLimit or WithRateLimitPerMinute
 	sessions    []session          // in order of issue
 	business    []*businessRequest // in order of creation
 	requestSeq  int                // the last business request's number
@@ -147,9 +148,7 @@ func newServer(opts []ServerOption) (*Server, *httptest.Server) {
 			opt(&s.cfg)
 		}
 	}
-	if s.cfg.rate > 0 {
-		s.bucket = newTokenBucket(s.cfg.rate, s.cfg.burst, time.Now())
-	}
+	s.rateLimit = newRateLimit(s.cfg, time.Now())
 	s.ts = httptest.NewUnstartedServer(http.HandlerFunc(s.serve))
 	// Dropped connections and clients that time out are the point of a
 	// fake; the http.Server has nothing useful to say about them.
@@ -268,9 +267,7 @@ func (s *Server) Reset() {
 	s.faults, s.requests, s.tokens, s.sessions, s.business = nil, nil, nil, nil, nil
 	s.logins, s.refreshes, s.invitations, s.dropped, s.requestSeq = 0, 0, 0, 0, 0
 	s.lockout = lockout{}
-	if s.bucket != nil {
-		s.bucket.refill(time.Now())
-	}
+	s.rateLimit.refill(time.Now())
 }
 
 // Format prints the server's URL, never its API key, for every verb.
@@ -474,12 +471,12 @@ func (s *Server) issueSession(w http.ResponseWriter, rec *Request, in vlens.Crea
 }
 
 func (s *Server) takeRate() (bool, time.Duration) {
-	if s.bucket == nil {
+	if s.rateLimit == nil {
 		return true, 0
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.bucket.take(time.Now())
+	return s.rateLimit.take(time.Now())
 }
 
 func (s *Server) authorized(r *http.Request) bool {
