@@ -304,17 +304,22 @@ func TestWebhookDuplicate(t *testing.T) {
 // goroutine of the process.
 func TestCloseStopsWebhooks(t *testing.T) {
 	leaks := goleak.IgnoreCurrent()
-	arrived := make(chan struct{}, 10)
+	arrived, release := make(chan struct{}, 10), make(chan struct{})
 	rcv := newReceiver(t, func(n int, w http.ResponseWriter, r *http.Request) {
 		arrived <- struct{}{}
 		if n == 1 {
 			w.WriteHeader(http.StatusInternalServerError)
 			return
 		}
-		<-r.Context().Done() // the second event hangs
+		select { // the second event hangs
+		case <-r.Context().Done():
+		case <-release: // a failed test's cleanup
+		}
 	})
+	t.Cleanup(func() { close(release) }) // before the receiver's Close
+	// Not NewTestServer: a Close that hangs must fail the test, not hang
+	// its cleanup.
 	srv := vlenstest.NewServer(vlenstest.WithWebhook(rcv.URL, vlenstest.WebhookRetryWait(time.Hour), vlenstest.WebhookTimeout(time.Hour)))
-	defer srv.Close()
 	id := completed(t, srv, vlens.StatusPendingApproval) // refused: redelivered in an hour
 	_, err := srv.WaitDeliveries(waitCtx(t), 1)
 	require.NoError(t, err)
