@@ -10,11 +10,6 @@ import (
 	"unicode/utf8"
 )
 
-const (
-	loginPath        = "/api/credentials/Login"
-	refreshTokenPath = "/api/credentials/RefreshToken"
-)
-
 // AdminCredentials are a tenant admin's login, which Vlens exchanges for the
 // admin bearer token that CreateInvitation needs. All three fields are
 // required; Vlens documents at most 256, 256 and 32 characters.
@@ -177,7 +172,7 @@ func (c *Client) login(ctx context.Context, creds AdminCredentials, opts []CallO
 	var data adminTokenData
 	return &data, c.do(ctx, operation{
 		name:   "login",
-		path:   loginPath,
+		path:   LoginPath,
 		auth:   authAPIKey,
 		header: map[string][]string{"Tenancyname": {creds.TenancyName}},
 		retry:  retryLogin,
@@ -208,7 +203,7 @@ func (c *Client) refresh(ctx context.Context, refreshToken string, opts []CallOp
 	var data adminTokenData
 	return &data, c.do(ctx, operation{
 		name:  "refresh admin token",
-		path:  refreshTokenPath,
+		path:  RefreshTokenPath,
 		auth:  authAPIKey,
 		retry: retryUnsent,
 		input: refreshRequest{RefreshToken: refreshToken},

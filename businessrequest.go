@@ -9,13 +9,6 @@ import (
 	"time"
 )
 
-// Paths of the business-request reads.
-const (
-	getBusinessRequestPath   = "/api/BusinessRequest/GetBusinessRequestById/" // followed by the request's ID
-	listBusinessRequestsPath = "/api/BusinessRequest/CurrentListIds"
-	getTemplatePath          = "/api/BusinessRequest/GetBusinessRequestTypeTemplateFields"
-)
-
 // RequestStatus is a business request's status as Vlens numbers it. It
 // decodes from every spelling Vlens uses (an integer, a numeric string, a
 // name with or without spaces; see UnmarshalJSON), keeps a number it does

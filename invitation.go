@@ -10,9 +10,6 @@ import (
 	"strings"
 )
 
-// createInvitationPath is the endpoint CreateInvitation posts to.
-const createInvitationPath = "/api/IdentityUserSession/CreateInvitation"
-
 // CreateInvitationInput is an invitation session: a user, what the session
 // may do, and the contract forms' values the business already holds, which
 // Vlens pre-fills so that the user only confirms and signs. At least one of
@@ -153,7 +150,7 @@ func (c *Client) CreateInvitation(ctx context.Context, in CreateInvitationInput,
 	s := &AuthSession{}
 	err := c.do(ctx, operation{
 		name:  "create invitation",
-		path:  createInvitationPath,
+		path:  CreateInvitationPath,
 		auth:  authAdmin,
 		retry: retryUnsent,
 		input: invitationRequest{in},

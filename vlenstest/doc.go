@@ -48,7 +48,8 @@
 //
 //	path is none of the endpoints'            404, ErrorCodeNotFound
 //	method is not POST (GET for the reads)    405 with Allow, ErrorCodeMethodNotAllowed
-//	rate limit exceeded (WithRateLimit)       429 with Retry-After, ErrorCodeRateLimited
+//	rate limit exceeded (WithRateLimit,
+//	  WithRateLimitPerMinute)                 429 with Retry-After, ErrorCodeRateLimited
 //	ApiKey missing or wrong                   401, ErrorCodeUnauthorized
 //	Login: TenancyName header not the tenant  401, ErrorCodeUnauthorized
 //	CreateInvitation and the reads: bearer
@@ -200,7 +201,9 @@
 // (without a token it completes the newest session not yet completed, so
 // that a developer with curl needs no token), and POST ControlStatusPath
 // with {"id":"…","status":2} is SetRequestStatus; GET ControlWebhooksPath
-// lists the webhook deliveries. Control requests are
+// lists the webhook deliveries; GET ControlHealthPath
+// answers {"status":"ok"} for a container's health check, and is not
+// logged. Control requests are
 // neither recorded nor subject to faults, latency or the rate limit, and a
 // body that is not valid is refused with 400. So that no
 // web page can script or read it, the endpoint answers only a loopback or
