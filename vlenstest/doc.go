@@ -182,7 +182,7 @@
 // sleeps:
 //
 //	srv := vlenstest.NewTestServer(t, vlenstest.WithWebhook(receiver.URL,
-//		vlenstest.WebhookSecret("s3cret"), vlenstest.WebhookRetryWait(time.Millisecond)))
+//		vlenstest.WebhookSecret("a-secret-of-16-bytes-or-more"), vlenstest.WebhookRetryWait(time.Millisecond)))
 //	id := srv.CompleteSession(token, vlens.StatusPendingApproval)
 //	got, err := srv.WaitDeliveries(ctx, 1) // got[0].StatusCode is the receiver's answer
 //
