@@ -111,7 +111,8 @@ func sessionFor(token string, in vlens.CreateAuthSessionInput, forms map[int]map
 // DefaultContractTypeID), has the next request number, a made-up full
 // name and national ID that depend only on that number, the current time
 // as its creation time, and, for an invitation, the form pre-filled for
-// that contract type as its fields.
+// that contract type as its fields. With WithWebhook, the new request's
+// status is delivered as a webhook, in the background.
 //
 // Each session completes once. When several sessions share the token (a
 // WithTokenFunc that repeats itself), the oldest not yet completed is
@@ -177,13 +178,15 @@ func (s *Server) completeSession(token string, status vlens.RequestStatus) (busi
 	}
 	open.requestID = req.id
 	s.business = append(s.business, req)
+	s.statusChanged(req)
 	return *req, nil
 }
 
 // SetRequestStatus moves the business request id on to status, as Vlens
 // does when it is approved, rejected or signed, and sets its last
-// modification time. It returns an error for an ID the server does not
-// keep or a status that is not positive.
+// modification time. With WithWebhook, a status other than the request's
+// is delivered as a webhook, in the background. It returns an error for an
+// ID the server does not keep or a status that is not positive.
 func (s *Server) SetRequestStatus(id string, status vlens.RequestStatus) error {
 	if status <= 0 {
 		return fmt.Errorf("vlenstest: SetRequestStatus: %w", errBadStatus)
@@ -194,9 +197,21 @@ func (s *Server) SetRequestStatus(id string, status vlens.RequestStatus) error {
 	if req == nil {
 		return fmt.Errorf("vlenstest: SetRequestStatus: %w", errNoRequest)
 	}
+	changed := req.status != status
 	req.status = status
 	req.modified = time.Now().UTC().Truncate(100 * time.Nanosecond)
+	if changed {
+		s.statusChanged(req)
+	}
 	return nil
+}
+
+// statusChanged sends WithWebhook's webhook for req's new status, in the
+// background. s.mu must be held.
+func (s *Server) statusChanged(req *businessRequest) {
+	if s.hooks != nil {
+		s.hooks.statusChanged(req.id, req.status)
+	}
 }
 
 // businessRequest returns the request with id (in any letter case), or

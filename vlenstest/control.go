@@ -27,6 +27,7 @@ const (
 	ControlCompletePath = ControlPrefix + "complete"
 	ControlStatusPath   = ControlPrefix + "status"
 	ControlHealthPath   = ControlPrefix + "health"
+	ControlWebhooksPath = ControlPrefix + "webhooks"
 )
 
 // MaxControlFaults was the most faults one POST to ControlFaultsPath could
@@ -53,6 +54,8 @@ const MaxControlFaults = MaxQueuedFaults
 //	                            "requestNumber", "status", "statusName"}
 //	POST   ControlStatusPath    SetRequestStatus: {"id": "...", "status": 2}; answers
 //	                            as ControlCompletePath does
+//	GET    ControlWebhooksPath  the webhook deliveries (WithWebhook):
+//	                            {"count": n, "deliveries": [...]}, each a Delivery
 //	GET    ControlHealthPath    {"status": "ok"}, for a container's health check
 //
 // The health check changes nothing and, unlike the other control requests,
@@ -360,9 +363,21 @@ func (s *Server) control(w http.ResponseWriter, r *http.Request) int {
 			return controlError(w, http.StatusMethodNotAllowed, "method not allowed: use GET")
 		}
 		return controlJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+	case ControlWebhooksPath:
+		if !allow(http.MethodGet) {
+			return controlError(w, http.StatusMethodNotAllowed, "method not allowed: use GET")
+		}
+		list := s.Deliveries()
+		if list == nil {
+			list = []Delivery{}
+		}
+		return controlJSON(w, http.StatusOK, struct {
+			Count      int        `json:"count"`
+			Deliveries []Delivery `json:"deliveries"`
+		}{len(list), list})
 	}
 	return controlError(w, http.StatusNotFound, "no such control endpoint: use "+
-		strings.Join([]string{ControlFaultsPath, ControlRequestsPath, ControlResetPath, ControlCompletePath, ControlStatusPath, ControlHealthPath}, ", "))
+		strings.Join([]string{ControlFaultsPath, ControlRequestsPath, ControlResetPath, ControlCompletePath, ControlStatusPath, ControlHealthPath, ControlWebhooksPath}, ", "))
 }
 
 // refuseForeign returns the status and message that refuse r when a web

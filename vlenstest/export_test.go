@@ -6,4 +6,9 @@ func SetMaxRecordedRequests(s *Server, n int) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.maxRecord = n
+	if s.hooks != nil {
+		s.hooks.mu.Lock()
+		defer s.hooks.mu.Unlock()
+		s.hooks.max = n
+	}
 }

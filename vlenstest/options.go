@@ -35,6 +35,8 @@ type config struct {
 	controlHosts []string
 	// templates are WithTemplate's, by ID.
 	templates map[int]vlens.Template
+	// webhook is WithWebhook's, or nil.
+	webhook *webhookConfig
 
 	// How the server refuses an admin: the HTTP status of a refused login
 	// and of a refused refresh, and the login lockout.

@@ -105,6 +105,7 @@ type Server struct {
 	sessions    []session          // in order of issue
 	business    []*businessRequest // in order of creation
 	requestSeq  int                // the last business request's number
+	hooks       *webhooks          // nil without WithWebhook
 }
 
 // NewServer starts a fake Vlens server on a random loopback port. The caller
@@ -149,6 +150,9 @@ func newServer(opts []ServerOption) (*Server, *httptest.Server) {
 		}
 	}
 	s.rateLimit = newRateLimit(s.cfg, time.Now())
+	if s.cfg.webhook != nil {
+		s.hooks = newWebhooks(*s.cfg.webhook, s.cfg.logger)
+	}
 	s.ts = httptest.NewUnstartedServer(http.HandlerFunc(s.serve))
 	// Dropped connections and clients that time out are the point of a
 	// fake; the http.Server has nothing useful to say about them.
@@ -156,13 +160,16 @@ func newServer(opts []ServerOption) (*Server, *httptest.Server) {
 	return s, s.ts
 }
 
-// Close stops the server, cutting short any delays in progress, and waits
-// for the requests being answered to finish. It may be called more than
-// once.
+// Close stops the server, cutting short any delays in progress and the
+// webhooks being delivered, and waits for the requests being answered and
+// the deliveries to finish. It may be called more than once.
 func (s *Server) Close() {
 	s.closeOnce.Do(func() {
 		close(s.closing)
 		s.ts.Close()
+		if s.hooks != nil {
+			s.hooks.close()
+		}
 	})
 }
 
@@ -259,6 +266,8 @@ func (s *Server) Tokens() []string {
 // business requests (not the templates, which are configuration), the
 // counts of logins, refreshes, invitations and dropped requests and the
 // faults not yet served, refills the rate limit, and ends a login lockout.
+// With WithWebhook it also stops the deliveries in progress and forgets
+// the Deliveries and the webhooks still to drop or duplicate.
 // Admin tokens already issued stay valid (see RevokeAdminTokens), so a
 // client carries on without logging in again.
 func (s *Server) Reset() {
@@ -268,6 +277,9 @@ func (s *Server) Reset() {
 	s.logins, s.refreshes, s.invitations, s.dropped, s.requestSeq = 0, 0, 0, 0, 0
 	s.lockout = lockout{}
 	s.rateLimit.refill(time.Now())
+	if s.hooks != nil {
+		s.hooks.reset()
+	}
 }
 
 // Format prints the server's URL, never its API key, for every verb.

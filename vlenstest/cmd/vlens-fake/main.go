@@ -39,6 +39,16 @@
 // needs vlens.WithInsecureHTTP. The Dockerfile beside this file builds the
 // command from a checkout; GET /_vlenstest/health is its health check.
 //
+// With -webhook-url, each status change (complete, status) is POSTed to
+// that URL as Vlens's App.BusinessRequestStatusChange webhook, signed with
+// -webhook-secret and carrying each -webhook-header ("Name: value") when
+// given, and redelivered up to 5 times on a non-2xx answer, as the
+// platform does (see vlenstest.WithWebhook). The deliveries are logged and
+// listed:
+//
+//	vlens-fake -webhook-url http://127.0.0.1:3000/vlens/webhook -webhook-secret dev-secret
+//	curl http://127.0.0.1:8080/_vlenstest/webhooks
+//
 // It shuts down cleanly and exits 0 on SIGINT or SIGTERM. Run from `go
 // run`'s build directory, it also exits when the process that started it
 // (go run) exits: a killed `go run` does not pass SIGTERM on, and would
@@ -169,6 +179,7 @@ func run(ctx context.Context, started launch, args []string, stdout, stderr io.W
 	perMinuteOptions := perMinuteFlag(fs)
 	latency := fs.Duration("latency", 0, "`delay` added to every answer, such as 300ms")
 	platformOptions := platformFlags(fs)
+	webhookOptions := webhookFlags(fs)
 	quiet := fs.Bool("quiet", false, "do not log requests")
 	control := fs.Bool("control", true, "serve the control endpoint under "+vlenstest.ControlPrefix+" to script faults")
 	controlHosts := fs.String("control-host", "", "comma-separated host `names` the control endpoint accepts besides loopback ones, such as a docker-compose service name")
@@ -200,6 +211,11 @@ func run(ctx context.Context, started launch, args []string, stdout, stderr io.W
 		return badUsage(fs, err)
 	}
 	opts = append(opts, platform...)
+	webhook, webhookOrigin, err := webhookOptions()
+	if err != nil {
+		return badUsage(fs, err)
+	}
+	opts = append(opts, webhook...)
 	perMinute, err := perMinuteOptions()
 	if err != nil {
 		return badUsage(fs, err)
@@ -233,7 +249,7 @@ func run(ctx context.Context, started launch, args []string, stdout, stderr io.W
 	if beyondLoopback {
 		fmt.Fprintln(stdout, reachNote(srv.URL, hosts))
 	}
-	printBanner(stdout, srv, base, *control)
+	printBanner(stdout, srv, base, *control, webhookOrigin)
 	<-ctx.Done()
 	if errors.Is(context.Cause(ctx), errParentExited) {
 		fmt.Fprintln(stderr, "vlens-fake:", errParentExited)
@@ -277,6 +293,7 @@ Control endpoint (unless -control=false), on the same address:
                               (no token: the newest session not yet completed); answers its id
   POST   %[7]s    move a business request on: -d '{"id":"…","status":2}'
   GET    %[8]s    {"status":"ok"}, for a container's health check (not logged)
+  GET    %[9]s  list the webhooks delivered to -webhook-url and how each was answered
 Statuses: 1 Pending Approval, 2 Approved, 3 Rejected, 4 Customer Signed (a number or a name).
 Fault fields: status, code, message, descriptions, rawBody, retryAfter, header, delay, drop, processed, count.
 A POST needs -H 'Content-Type: application/json'. Only loopback host names
@@ -290,7 +307,7 @@ started it unless -exit-with-parent. Exit status 2: bad flags; 1: cannot
 listen.
 `, vlenstest.ControlFaultsPath, vlenstest.ControlRequestsPath, vlenstest.ControlResetPath,
 		vlenstest.MaxQueuedFaults, vlenstest.MaxRecordedRequests, vlenstest.ControlCompletePath, vlenstest.ControlStatusPath,
-		vlenstest.ControlHealthPath)
+		vlenstest.ControlHealthPath, vlenstest.ControlWebhooksPath)
 }
 
 // hostList splits -control-host's comma-separated names and checks them,
@@ -402,8 +419,8 @@ func reachNote(listen string, names []string) string {
 
 // printBanner prints what a developer needs to call the fake: the
 // environment for a backend, and curl commands with the real address, key
-// and admin login filled in.
-func printBanner(w io.Writer, srv *vlenstest.Server, base string, control bool) {
+// and admin login filled in. webhook is the origin webhooks go to, or "".
+func printBanner(w io.Writer, srv *vlenstest.Server, base string, control bool, webhook string) {
 	admin := srv.AdminCredentials() // a fixed, public fake login
 	fmt.Fprintf(w, "fake Vlens API listening on %s\n", base)
 	fmt.Fprintf(w, "  VLENS_BASE_URL=%s\n  VLENS_API_KEY=%s\n", base, srv.APIKey())
@@ -442,6 +459,10 @@ func printBanner(w io.Writer, srv *vlenstest.Server, base string, control bool) 
 		fmt.Fprintf(w, "  ID=$(%s | sed -n %s) && %s\n",
 			control(vlenstest.ControlCompletePath, `'{"status":1}'`), shellQuote(`s/.*"id":"\([^"]*\)".*/\1/p`),
 			control(vlenstest.ControlStatusPath, `'{"id":"'"$ID"'","status":2}'`))
+		if webhook != "" {
+			fmt.Fprintf(w, "Each status change is POSTed as a webhook to %s; reject that request, then list the deliveries:\n  %s\n  curl -sS %s\n",
+				webhook, control(vlenstest.ControlStatusPath, `'{"id":"'"$ID"'","status":3}'`), shellQuote(base+vlenstest.ControlWebhooksPath))
+		}
 	}
 	list := "curl -sS " + shellQuote(base+vlenstest.ListBusinessRequestsPath+"?MaxResultCount=10&SkipCount=0") +
 		" -H " + shellQuote("ApiKey: "+srv.APIKey()) + ` -H "Authorization: Bearer $TOKEN"`
