@@ -10,11 +10,6 @@ import (
 	"unicode/utf8"
 )
 
-const (
-	loginPath        = "/api/credentials/Login"
-	refreshTokenPath = "/api/credentials/RefreshToken"
-)
-
 // AdminCredentials are a tenant admin's login, which Vlens exchanges for the
 // admin bearer token that CreateInvitation needs. All three fields are
 // required; Vlens documents at most 256, 256 and 32 characters.
@@ -77,7 +72,7 @@ func (c AdminCredentials) Format(f fmt.State, _ rune) {
 // handler.
 func (c AdminCredentials) LogValue() slog.Value {
 	return slog.GroupValue(slog.String("tenancyName", c.TenancyName),
-		slog.String("userNameOrEmailAddress", mask(c.UserNameOrEmailAddress)), slog.String("password", mask(c.Password)))
+		maskAttr("userNameOrEmailAddress", c.UserNameOrEmailAddress), maskAttr("password", c.Password))
 }
 
 // AdminToken is an admin bearer token and the refresh token that renews it,
@@ -110,8 +105,8 @@ func (t AdminToken) Format(f fmt.State, _ rune) {
 // LogValue logs the expiry times and whether the tokens are set. Its
 // receiver is a value so that a token logs redacted in every slog handler.
 func (t AdminToken) LogValue() slog.Value {
-	return slog.GroupValue(slog.String("accessToken", mask(t.AccessToken)), slog.Time("expiresAt", t.ExpiresAt),
-		slog.String("refreshToken", mask(t.RefreshToken)), slog.Time("refreshTokenExpiresAt", t.RefreshTokenExpiresAt))
+	return slog.GroupValue(maskAttr("accessToken", t.AccessToken), slog.Time("expiresAt", t.ExpiresAt),
+		maskAttr("refreshToken", t.RefreshToken), slog.Time("refreshTokenExpiresAt", t.RefreshTokenExpiresAt))
 }
 
 // adminTokenData is the data of Login's and RefreshToken's answers.
@@ -177,7 +172,7 @@ func (c *Client) login(ctx context.Context, creds AdminCredentials, opts []CallO
 	var data adminTokenData
 	return &data, c.do(ctx, operation{
 		name:   "login",
-		path:   loginPath,
+		path:   LoginPath,
 		auth:   authAPIKey,
 		header: map[string][]string{"Tenancyname": {creds.TenancyName}},
 		retry:  retryLogin,
@@ -208,7 +203,7 @@ func (c *Client) refresh(ctx context.Context, refreshToken string, opts []CallOp
 	var data adminTokenData
 	return &data, c.do(ctx, operation{
 		name:  "refresh admin token",
-		path:  refreshTokenPath,
+		path:  RefreshTokenPath,
 		auth:  authAPIKey,
 		retry: retryUnsent,
 		input: refreshRequest{RefreshToken: refreshToken},

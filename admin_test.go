@@ -75,7 +75,7 @@ func (v *adminVlens) serve(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	switch r.URL.Path {
-	case loginPath:
+	case LoginPath:
 		if gate != nil {
 			<-gate
 		}
@@ -91,7 +91,7 @@ func (v *adminVlens) serve(w http.ResponseWriter, r *http.Request) {
 		default:
 			_, _ = io.WriteString(w, v.issue(v.lifetimes, false))
 		}
-	case refreshTokenPath:
+	case RefreshTokenPath:
 		var req struct{ RefreshToken string }
 		_ = json.Unmarshal(body, &req)
 		v.mu.Lock()
@@ -114,7 +114,7 @@ func (v *adminVlens) serve(w http.ResponseWriter, r *http.Request) {
 		default:
 			_, _ = io.WriteString(w, v.issue(`"expireInSeconds":86400`, true))
 		}
-	case createInvitationPath:
+	case CreateInvitationPath:
 		v.mu.Lock()
 		ok := v.valid[strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer ")]
 		answer := v.invitation
@@ -245,24 +245,24 @@ func TestAdminEndpointsSendExactBodiesAndHeaders(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, "invite-1", s.Token)
 
-	login := v.header(loginPath, 0)
+	login := v.header(LoginPath, 0)
 	assert.Equal(t, testAPIKey, login.Get("ApiKey"))
 	assert.Equal(t, "acme", login.Get("TenancyName"))
 	assert.Equal(t, "application/json", login.Get("Content-Type"))
-	assert.JSONEq(t, `{"tenancyName":"acme","userNameOrEmailAddress":"admin@acme.example","password":"s3cret-pass-w0rd"}`, v.body(loginPath, 0))
+	assert.JSONEq(t, `{"tenancyName":"acme","userNameOrEmailAddress":"admin@acme.example","password":"s3cret-pass-w0rd"}`, v.body(LoginPath, 0))
 
-	inv := v.header(createInvitationPath, 0)
+	inv := v.header(CreateInvitationPath, 0)
 	assert.Equal(t, testAPIKey, inv.Get("ApiKey"))
 	assert.Equal(t, "Bearer access-1", inv.Get("Authorization"))
 	assert.Empty(t, inv.Get("TenancyName"))
 	assert.Contains(t, inv.Get("User-Agent"), " app/1")
 	assert.Equal(t, `{"SessionInput":{"phoneNumber":"+201234567890","sessionPermissions":{"allowedContractTypeIds":[414],"minimalSignatureFlow":true,"DigitalIdentityOnly":false},"RequestFieldsValues":{"414":{"fullName":"Ahmed Mohamed","monthlyIncome":"5000"}}}}`,
-		v.body(createInvitationPath, 0), "byte for byte as Vlens documents it")
+		v.body(CreateInvitationPath, 0), "byte for byte as Vlens documents it")
 
 	tok, err := c.RefreshAdminToken(context.Background(), "refresh-1")
 	require.NoError(t, err)
-	assert.JSONEq(t, `{"refreshToken":"refresh-1"}`, v.body(refreshTokenPath, 0))
-	assert.Equal(t, testAPIKey, v.header(refreshTokenPath, 0).Get("ApiKey"))
+	assert.JSONEq(t, `{"refreshToken":"refresh-1"}`, v.body(RefreshTokenPath, 0))
+	assert.Equal(t, testAPIKey, v.header(RefreshTokenPath, 0).Get("ApiKey"))
 	assert.Equal(t, "access-2", tok.AccessToken)
 	assert.Equal(t, "refresh-2", tok.RefreshToken)
 	assert.WithinDuration(t, time.Now().Add(24*time.Hour), tok.ExpiresAt, time.Minute)
@@ -277,7 +277,7 @@ func TestRefreshKeepsTheRightRefreshToken(t *testing.T) {
 		{`{"accessToken":"a","expireInSeconds":60}`, "r-given"},
 	} {
 		mt, c := setup(t)
-		mt.RegisterResponder(http.MethodPost, DefaultBaseURL+refreshTokenPath, reply(200, `{"data":`+tc.data+`,"error_code":null}`))
+		mt.RegisterResponder(http.MethodPost, DefaultBaseURL+RefreshTokenPath, reply(200, `{"data":`+tc.data+`,"error_code":null}`))
 		tok, err := c.RefreshAdminToken(context.Background(), "r-given")
 		require.NoError(t, err)
 		assert.Equal(t, tc.want, tok.RefreshToken, tc.data)
@@ -288,7 +288,7 @@ func TestLoginAnswerWithoutTokenOrLifetimeIsMalformed(t *testing.T) {
 	t.Parallel()
 	for _, data := range []string{`{"accessToken":"","expireInSeconds":60}`, `{"accessToken":"a"}`, `{"accessToken":"a","expireInSeconds":-1}`, `"a"`} {
 		mt, c := setup(t)
-		mt.RegisterResponder(http.MethodPost, DefaultBaseURL+loginPath, reply(200, `{"data":`+data+`,"error_code":null}`))
+		mt.RegisterResponder(http.MethodPost, DefaultBaseURL+LoginPath, reply(200, `{"data":`+data+`,"error_code":null}`))
 		_, err := c.Login(context.Background(), testCreds)
 		assert.ErrorIs(t, err, ErrMalformedResponse, data)
 	}
@@ -308,12 +308,12 @@ func TestOneLoginForManyConcurrentFirstCalls(t *testing.T) {
 			assert.NoError(t, err)
 		}()
 	}
-	require.Eventually(t, func() bool { return v.count(loginPath) == 1 }, 5*time.Second, time.Millisecond)
+	require.Eventually(t, func() bool { return v.count(LoginPath) == 1 }, 5*time.Second, time.Millisecond)
 	time.Sleep(5 * time.Millisecond) // let the other callers queue behind the login
 	close(v.loginGate)
 	wg.Wait()
-	assert.Equal(t, 1, v.count(loginPath))
-	assert.Equal(t, 64, v.count(createInvitationPath))
+	assert.Equal(t, 1, v.count(LoginPath))
+	assert.Equal(t, 64, v.count(CreateInvitationPath))
 	c.CloseIdleConnections()
 	v.srv.Close()
 	goleak.VerifyNone(t, leaks)
@@ -327,20 +327,20 @@ func TestNearExpiryRefreshesAndExpiredRefreshTokenLogsIn(t *testing.T) {
 	ctx := context.Background()
 	_, err := c.CreateInvitation(ctx, invitationInput)
 	require.NoError(t, err)
-	require.Equal(t, 1, v.count(loginPath))
+	require.Equal(t, 1, v.count(LoginPath))
 
 	// 23h in, the token has an hour left (under 10% of 24h): it is still
 	// used, and renewed by a refresh in the background.
 	clock.Advance(23 * time.Hour)
 	_, err = c.CreateInvitation(ctx, invitationInput)
 	require.NoError(t, err)
-	assert.Equal(t, "Bearer access-1", v.header(createInvitationPath, 1).Get("Authorization"))
+	assert.Equal(t, "Bearer access-1", v.header(CreateInvitationPath, 1).Get("Authorization"))
 	require.Eventually(t, func() bool { return cachedToken(c) == "access-2" }, 5*time.Second, time.Millisecond)
-	assert.Equal(t, 1, v.count(refreshTokenPath))
+	assert.Equal(t, 1, v.count(RefreshTokenPath))
 	_, err = c.CreateInvitation(ctx, invitationInput)
 	require.NoError(t, err)
-	assert.Equal(t, "Bearer access-2", v.header(createInvitationPath, 2).Get("Authorization"))
-	assert.Equal(t, 1, v.count(loginPath), "a refresh, not a login")
+	assert.Equal(t, "Bearer access-2", v.header(CreateInvitationPath, 2).Get("Authorization"))
+	assert.Equal(t, 1, v.count(LoginPath), "a refresh, not a login")
 
 	// Eight days after a login, access and refresh tokens have both
 	// expired: the caller waits for a login, and the refresh token is not
@@ -349,13 +349,13 @@ func TestNearExpiryRefreshesAndExpiredRefreshTokenLogsIn(t *testing.T) {
 	clock = useClock(c)
 	_, err = c.CreateInvitation(ctx, invitationInput)
 	require.NoError(t, err)
-	require.Equal(t, 2, v.count(loginPath))
+	require.Equal(t, 2, v.count(LoginPath))
 	clock.Advance(8 * 24 * time.Hour)
 	_, err = c.CreateInvitation(ctx, invitationInput)
 	require.NoError(t, err)
-	assert.Equal(t, 3, v.count(loginPath))
-	assert.Equal(t, 1, v.count(refreshTokenPath), "an expired refresh token is not tried")
-	assert.Equal(t, "Bearer access-4", v.header(createInvitationPath, 4).Get("Authorization"))
+	assert.Equal(t, 3, v.count(LoginPath))
+	assert.Equal(t, 1, v.count(RefreshTokenPath), "an expired refresh token is not tried")
+	assert.Equal(t, "Bearer access-4", v.header(CreateInvitationPath, 4).Get("Authorization"))
 }
 
 // TestFailedBackgroundRenewalIsNotRepeatedAtOnce: while the cached token
@@ -414,9 +414,9 @@ func TestRevokedTokenRecoversWithOneExtraCall(t *testing.T) {
 	s, err := c.CreateInvitation(ctx, invitationInput)
 	require.NoError(t, err)
 	assert.Equal(t, "invite-3", s.Token)
-	assert.Equal(t, 3, v.count(createInvitationPath), "the refused call and exactly one more")
-	assert.Equal(t, 1, v.count(refreshTokenPath), "the refresh token is tried first, and refused")
-	assert.Equal(t, 2, v.count(loginPath))
+	assert.Equal(t, 3, v.count(CreateInvitationPath), "the refused call and exactly one more")
+	assert.Equal(t, 1, v.count(RefreshTokenPath), "the refresh token is tried first, and refused")
+	assert.Equal(t, 2, v.count(LoginPath))
 }
 
 func TestSecondUnauthorizedIsReturned(t *testing.T) {
@@ -426,7 +426,7 @@ func TestSecondUnauthorizedIsReturned(t *testing.T) {
 		asked.Add(1)
 		return "static-admin-token", nil
 	})))
-	mt.RegisterResponder(http.MethodPost, DefaultBaseURL+createInvitationPath, reply(401, errorBody(1, "no")))
+	mt.RegisterResponder(http.MethodPost, DefaultBaseURL+CreateInvitationPath, reply(401, errorBody(1, "no")))
 	_, err := c.CreateInvitation(context.Background(), invitationInput)
 	assert.ErrorIs(t, err, ErrUnauthorized)
 	assert.Equal(t, 2, mt.GetTotalCallCount())
@@ -448,7 +448,7 @@ func TestAWaitingCallerGivesUpWithoutCancellingTheLogin(t *testing.T) {
 		_, err := c.CreateInvitation(ctx, invitationInput)
 		done <- err
 	}()
-	require.Eventually(t, func() bool { return v.count(loginPath) == 1 }, 5*time.Second, time.Millisecond)
+	require.Eventually(t, func() bool { return v.count(LoginPath) == 1 }, 5*time.Second, time.Millisecond)
 	other := make(chan error, 1)
 	go func() {
 		_, err := c.CreateInvitation(context.Background(), invitationInput)
@@ -458,7 +458,7 @@ func TestAWaitingCallerGivesUpWithoutCancellingTheLogin(t *testing.T) {
 	assert.ErrorIs(t, <-done, context.Canceled)
 	close(v.loginGate)
 	assert.NoError(t, <-other, "the login the other caller waits on goes on")
-	assert.Equal(t, 1, v.count(loginPath))
+	assert.Equal(t, 1, v.count(LoginPath))
 }
 
 func TestCreateInvitationWithoutAdminOptionSendsNothing(t *testing.T) {
@@ -483,7 +483,7 @@ func TestCreateInvitationRetriesOnlyWhatWasNotProcessed(t *testing.T) {
 		t.Run(strconv.Itoa(tc.status), func(t *testing.T) {
 			t.Parallel()
 			mt, c := setup(t, static)
-			mt.RegisterResponder(http.MethodPost, DefaultBaseURL+createInvitationPath, reply(tc.status, ""))
+			mt.RegisterResponder(http.MethodPost, DefaultBaseURL+CreateInvitationPath, reply(tc.status, ""))
 			_, err := c.CreateInvitation(context.Background(), invitationInput)
 			assert.Equal(t, tc.attempts, requireAPIError(t, err).Attempts)
 			assert.Equal(t, tc.attempts, mt.GetTotalCallCount())

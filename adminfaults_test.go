@@ -74,12 +74,12 @@ func TestRefusedLoginIsSentOncePerWindow(t *testing.T) {
 			for range 10 {
 				invite()
 			}
-			assert.Equal(t, 1, v.count(loginPath), "20 calls, 1 login")
+			assert.Equal(t, 1, v.count(LoginPath), "20 calls, 1 login")
 			clock.Advance(loginBackoffMin)
 			invite()
 			invite()
-			assert.Equal(t, 2, v.count(loginPath), "1 more in the next window")
-			assert.Zero(t, v.count(createInvitationPath))
+			assert.Equal(t, 2, v.count(LoginPath), "1 more in the next window")
+			assert.Zero(t, v.count(CreateInvitationPath))
 		})
 	}
 }
@@ -101,12 +101,12 @@ func TestLoginBackoffDoublesToFiveMinutesAndSuccessResetsIt(t *testing.T) {
 		clock.Advance(window - time.Second)
 		_, err = c.CreateInvitation(ctx, invitationInput)
 		require.Error(t, err)
-		require.Equal(t, logins, v.count(loginPath), "within the %s window", window)
+		require.Equal(t, logins, v.count(LoginPath), "within the %s window", window)
 		clock.Advance(time.Second)
 		_, err = c.CreateInvitation(ctx, invitationInput)
 		require.Error(t, err)
 		logins++
-		require.Equal(t, logins, v.count(loginPath), "after the %s window", window)
+		require.Equal(t, logins, v.count(LoginPath), "after the %s window", window)
 	}
 
 	// The password is fixed: the next window's login succeeds, and resets
@@ -119,10 +119,10 @@ func TestLoginBackoffDoublesToFiveMinutesAndSuccessResetsIt(t *testing.T) {
 	v.revokeAll()
 	_, err = c.CreateInvitation(ctx, invitationInput)
 	require.Error(t, err)
-	assert.Equal(t, logins+2, v.count(loginPath))
+	assert.Equal(t, logins+2, v.count(LoginPath))
 	clock.Advance(30 * time.Second)
 	_, _ = c.CreateInvitation(ctx, invitationInput)
-	assert.Equal(t, logins+3, v.count(loginPath), "the window is 30s again")
+	assert.Equal(t, logins+3, v.count(LoginPath), "the window is 30s again")
 }
 
 // TestRefusedRefreshLogsInOnce: a refresh refused in any way leads to one
@@ -144,9 +144,9 @@ func TestRefusedRefreshLogsInOnce(t *testing.T) {
 				_, err = c.CreateInvitation(ctx, invitationInput)
 				require.NoError(t, err)
 			}
-			assert.Equal(t, 1, v.count(refreshTokenPath))
-			assert.Equal(t, 2, v.count(loginPath))
-			assert.Equal(t, 6, v.count(createInvitationPath))
+			assert.Equal(t, 1, v.count(RefreshTokenPath))
+			assert.Equal(t, 2, v.count(LoginPath))
+			assert.Equal(t, 6, v.count(CreateInvitationPath))
 		})
 	}
 }
@@ -164,12 +164,12 @@ func TestRefreshTokenKeepsTheLoginsExpiryAcrossRotations(t *testing.T) {
 	clock.Advance(24 * time.Hour)
 	_, err = c.CreateInvitation(ctx, invitationInput) // refresh-1 rotated to refresh-2
 	require.NoError(t, err)
-	require.Equal(t, 1, v.count(refreshTokenPath))
+	require.Equal(t, 1, v.count(RefreshTokenPath))
 	clock.Advance(7 * 24 * time.Hour)
 	_, err = c.CreateInvitation(ctx, invitationInput)
 	require.NoError(t, err)
-	assert.Equal(t, 1, v.count(refreshTokenPath), "refresh-2 expired with the login's 7 days: not sent")
-	assert.Equal(t, 2, v.count(loginPath))
+	assert.Equal(t, 1, v.count(RefreshTokenPath), "refresh-2 expired with the login's 7 days: not sent")
+	assert.Equal(t, 2, v.count(LoginPath))
 }
 
 // TestInvitationAnswered503AfterRecordingIsNotRepeated: a proxy answered 503
@@ -184,7 +184,7 @@ func TestInvitationAnswered503AfterRecordingIsNotRepeated(t *testing.T) {
 	assert.Equal(t, 503, apiErr.StatusCode)
 	assert.Equal(t, "create invitation", apiErr.Operation)
 	assert.NotErrorIs(t, err, ErrNoAdminToken)
-	assert.Equal(t, 1, v.count(createInvitationPath))
+	assert.Equal(t, 1, v.count(CreateInvitationPath))
 }
 
 // TestLostRefreshAnswerIsNotResent: the server spent the refresh token, then
@@ -203,12 +203,12 @@ func TestLostRefreshAnswerIsNotResent(t *testing.T) {
 	_, err = c.CreateInvitation(ctx, invitationInput)
 	require.ErrorIs(t, err, ErrNoAdminToken)
 	assert.False(t, errors.As(err, new(*APIError)), "no answer came: %v", err)
-	assert.Equal(t, 1, v.count(refreshTokenPath), "not retried")
+	assert.Equal(t, 1, v.count(RefreshTokenPath), "not retried")
 
 	_, err = c.CreateInvitation(ctx, invitationInput)
 	require.NoError(t, err)
-	assert.Equal(t, 1, v.count(refreshTokenPath), "the spent token is not sent again")
-	assert.Equal(t, 2, v.count(loginPath))
+	assert.Equal(t, 1, v.count(RefreshTokenPath), "the spent token is not sent again")
+	assert.Equal(t, 2, v.count(LoginPath))
 }
 
 // TestCloseStopsAHungLoginAndLeavesNoGoroutine: not parallel, since goleak
@@ -223,7 +223,7 @@ func TestCloseStopsAHungLoginAndLeavesNoGoroutine(t *testing.T) {
 		_, err := c.CreateInvitation(context.Background(), invitationInput)
 		done <- err
 	}()
-	require.Eventually(t, func() bool { return v.count(loginPath) == 1 }, 5*time.Second, time.Millisecond)
+	require.Eventually(t, func() bool { return v.count(LoginPath) == 1 }, 5*time.Second, time.Millisecond)
 	require.NoError(t, c.Close())
 	select {
 	case err := <-done:
@@ -242,8 +242,8 @@ func TestCloseStopsAHungLoginAndLeavesNoGoroutine(t *testing.T) {
 	assert.ErrorIs(t, err, ErrClosed)
 	_, err = c.Login(context.Background(), testCreds)
 	assert.ErrorIs(t, err, ErrClosed)
-	assert.Equal(t, 1, v.count(loginPath))
-	assert.Zero(t, v.count(createInvitationPath))
+	assert.Equal(t, 1, v.count(LoginPath))
+	assert.Zero(t, v.count(CreateInvitationPath))
 	assert.NoError(t, c.Close(), "twice is harmless")
 }
 
@@ -266,7 +266,7 @@ func TestSharedLoginSource(t *testing.T) {
 		require.NoError(t, err)
 		clients = append(clients, c)
 	}
-	assert.Equal(t, 1, v.count(loginPath))
+	assert.Equal(t, 1, v.count(LoginPath))
 	require.NoError(t, clients[0].Close())
 	_, err = clients[1].CreateInvitation(context.Background(), invitationInput)
 	require.NoError(t, err, "a client's Close does not close a source it was given")
@@ -291,7 +291,7 @@ func TestHugeLifetimesAreCappedNotOverflowed(t *testing.T) {
 				_, err := c.CreateInvitation(context.Background(), invitationInput)
 				require.NoError(t, err)
 			}
-			assert.Equal(t, 1, v.count(loginPath))
+			assert.Equal(t, 1, v.count(LoginPath))
 			tok, err := c.Login(context.Background(), testCreds)
 			require.NoError(t, err)
 			for _, at := range []time.Time{tok.ExpiresAt, tok.RefreshTokenExpiresAt} {
@@ -308,8 +308,8 @@ func TestHugeLifetimesAreCappedNotOverflowed(t *testing.T) {
 			clock.Advance(2 * time.Minute)
 			_, err = c.CreateInvitation(context.Background(), invitationInput)
 			require.NoError(t, err)
-			assert.Equal(t, 1, v.count(loginPath))
-			assert.Equal(t, 1, v.count(refreshTokenPath))
+			assert.Equal(t, 1, v.count(LoginPath))
+			assert.Equal(t, 1, v.count(RefreshTokenPath))
 		})
 	}
 }
@@ -330,11 +330,11 @@ func TestAccessTokenNoHeaderCanCarryIsMalformedAndNotCached(t *testing.T) {
 				assert.ErrorIs(t, err, ErrMalformedResponse)
 				assert.ErrorIs(t, err, ErrNoAdminToken)
 				assert.Empty(t, cachedToken(c))
-				assert.Equal(t, i, v.count(loginPath))
+				assert.Equal(t, i, v.count(LoginPath))
 			}
 			_, err := c.Login(context.Background(), testCreds)
 			assert.ErrorIs(t, err, ErrMalformedResponse)
-			assert.Zero(t, v.count(createInvitationPath))
+			assert.Zero(t, v.count(CreateInvitationPath))
 		})
 	}
 }
@@ -363,9 +363,9 @@ func TestTokenInItsLastTenSecondsIsNotSent(t *testing.T) {
 			clock.Advance(51 * time.Second) // 9s left
 			_, err = c.CreateInvitation(ctx, invitationInput)
 			require.NoError(t, err)
-			assert.Equal(t, "Bearer access-2", v.header(createInvitationPath, 1).Get("Authorization"), "access-1 is not sent")
-			assert.Equal(t, tc.refreshes, v.count(refreshTokenPath))
-			assert.Equal(t, tc.login, v.count(loginPath))
+			assert.Equal(t, "Bearer access-2", v.header(CreateInvitationPath, 1).Get("Authorization"), "access-1 is not sent")
+			assert.Equal(t, tc.refreshes, v.count(RefreshTokenPath))
+			assert.Equal(t, tc.login, v.count(LoginPath))
 		})
 	}
 }
@@ -386,16 +386,16 @@ func TestRevokedAPIKeyIsOneRoundPerWindow(t *testing.T) {
 		_, err = c.CreateInvitation(ctx, invitationInput)
 		assert.ErrorIs(t, err, ErrUnauthorized)
 	}
-	assert.Equal(t, 2, v.count(createInvitationPath))
-	assert.Equal(t, 1, v.count(refreshTokenPath))
-	assert.Equal(t, 2, v.count(loginPath))
+	assert.Equal(t, 2, v.count(CreateInvitationPath))
+	assert.Equal(t, 1, v.count(RefreshTokenPath))
+	assert.Equal(t, 2, v.count(LoginPath))
 	clock.Advance(30 * time.Second)
 	for range 20 {
 		_, err = c.CreateInvitation(ctx, invitationInput)
 		assert.ErrorIs(t, err, ErrUnauthorized)
 	}
-	assert.Equal(t, 2, v.count(createInvitationPath))
-	assert.Equal(t, 3, v.count(loginPath), "one login in the next window")
+	assert.Equal(t, 2, v.count(CreateInvitationPath))
+	assert.Equal(t, 3, v.count(LoginPath), "one login in the next window")
 }
 
 // TestRenewalBoundIsNotTheCallersDeadline: the source's own bound on a
@@ -484,16 +484,16 @@ func TestRetryPolicyOfEachAdminEndpoint(t *testing.T) {
 		status   int
 		attempts int
 	}{
-		{loginPath, 429, 3}, {loginPath, 503, 3}, {loginPath, 500, 1}, {loginPath, 502, 1}, {loginPath, 504, 1},
-		{loginPath, 400, 1}, {loginPath, 401, 1},
-		{refreshTokenPath, 429, 3}, {refreshTokenPath, 503, 1}, {refreshTokenPath, 500, 1}, {refreshTokenPath, 401, 1},
+		{LoginPath, 429, 3}, {LoginPath, 503, 3}, {LoginPath, 500, 1}, {LoginPath, 502, 1}, {LoginPath, 504, 1},
+		{LoginPath, 400, 1}, {LoginPath, 401, 1},
+		{RefreshTokenPath, 429, 3}, {RefreshTokenPath, 503, 1}, {RefreshTokenPath, 500, 1}, {RefreshTokenPath, 401, 1},
 	} {
 		t.Run(tc.path+" "+strconv.Itoa(tc.status), func(t *testing.T) {
 			t.Parallel()
 			mt, c := setup(t)
 			mt.RegisterResponder(http.MethodPost, DefaultBaseURL+tc.path, reply(tc.status, errorBody(tc.status, "no")))
 			var err error
-			if tc.path == loginPath {
+			if tc.path == LoginPath {
 				_, err = c.Login(context.Background(), testCreds)
 			} else {
 				_, err = c.RefreshAdminToken(context.Background(), "refresh-token-1")

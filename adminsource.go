@@ -3,7 +3,6 @@ package vlens
 import (
 	"context"
 	"errors"
-	"fmt"
 	"reflect"
 	"time"
 )
@@ -31,16 +30,19 @@ type AdminTokenInvalidator interface {
 }
 
 // adminTokenError is an admin token source's failure, as the call that
-// needed the token returns it: it matches ErrNoAdminToken and reaches the
-// source's error (a login's *APIError, the caller's context error).
+// needed the token returns it: it matches ErrNoAdminToken and ErrNotSent
+// (the call itself was never sent) and reaches the source's error (a
+// login's *APIError, the caller's context error).
 type adminTokenError struct {
 	op  string
 	err error
 }
 
 func (e *adminTokenError) Error() string {
-	return "vlens: " + e.op + ": getting the admin token: " + e.err.Error()
+	return "vlens: " + e.op + ": getting the admin token: " + unprefixed(e.err)
 }
+
+func (e *adminTokenError) Is(target error) bool { return target == ErrNotSent }
 
 func (e *adminTokenError) Unwrap() []error { return []error{ErrNoAdminToken, e.err} }
 
@@ -82,7 +84,7 @@ func (e *loginRefusedError) Unwrap() error { return e.err }
 func WithAdminCredentials(creds AdminCredentials) Option {
 	return clientOption(func(s *settings) error {
 		if err := creds.Validate(); err != nil {
-			return fmt.Errorf("vlens: WithAdminCredentials: %w", err)
+			return prefixed("WithAdminCredentials", err)
 		}
 		s.adminCreds, s.adminSource = &creds, nil
 		return nil

@@ -186,12 +186,12 @@ func BenchmarkBaselineNetHTTP(b *testing.B) {
 					Transport: newCannedTransport(http.StatusOK, benchEnvelope),
 					Timeout:   f.timeout,
 				}
-				url := DefaultBaseURL + createAuthSessionPath
+				url := DefaultBaseURL + CreateAuthSessionPath
 				runCalls(b, m.parallel, func() error { return baselineCall(ctx, hc, url) })
 			})
 			b.Run(f.name+"/"+m.name+"/transport=loopback", func(b *testing.B) {
 				hc := &http.Client{Transport: tunedTransport(b), Timeout: f.timeout}
-				url := benchServerURL(b) + createAuthSessionPath
+				url := benchServerURL(b) + CreateAuthSessionPath
 				runCalls(b, m.parallel, func() error { return baselineCall(ctx, hc, url) })
 			})
 		}

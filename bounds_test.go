@@ -24,6 +24,11 @@ func (f onRecord) Handle(_ context.Context, r slog.Record) error { f(r); return 
 func (f onRecord) WithAttrs([]slog.Attr) slog.Handler            { return f }
 func (f onRecord) WithGroup(string) slog.Handler                 { return f }
 
+// loggedMillis reads back a duration logged in milliseconds.
+func loggedMillis(v slog.Value) time.Duration {
+	return time.Duration(math.Round(v.Float64() * float64(time.Millisecond)))
+}
+
 // waitLogger returns a logger and a function that returns the waits it has
 // logged before each retry so far.
 func waitLogger() (*slog.Logger, func() []time.Duration) {
@@ -34,9 +39,9 @@ func waitLogger() (*slog.Logger, func() []time.Duration) {
 			return
 		}
 		r.Attrs(func(a slog.Attr) bool {
-			if a.Key == "wait" {
+			if a.Key == "wait_ms" {
 				mu.Lock()
-				waits = append(waits, a.Value.Duration())
+				waits = append(waits, loggedMillis(a.Value))
 				mu.Unlock()
 			}
 			return true
@@ -79,8 +84,8 @@ func TestZeroMinimumWaitWithTheLargestMaximumRetries(t *testing.T) {
 	logger := slog.New(onRecord(func(r slog.Record) {
 		if r.Message == "vlens: retrying" {
 			r.Attrs(func(a slog.Attr) bool {
-				if a.Key == "wait" {
-					waits = append(waits, a.Value.Duration())
+				if a.Key == "wait_ms" {
+					waits = append(waits, loggedMillis(a.Value))
 				}
 				return true
 			})

@@ -53,7 +53,7 @@ func (c *Client) GetBusinessRequest(ctx context.Context, id string, opts ...Call
 	var w wireRequest
 	err := c.do(ctx, operation{
 		name: "get business request", method: http.MethodGet, auth: authAdmin, retry: retrySafe,
-		path:  getBusinessRequestPath + url.PathEscape(id),
+		path:  GetBusinessRequestPath + url.PathEscape(id),
 		input: idInput(id),
 		data:  &w,
 	}, opts)
@@ -123,7 +123,7 @@ func (c *Client) GetTemplate(ctx context.Context, contractTypeID int, opts ...Ca
 	var w wireTemplate
 	err := c.do(ctx, operation{
 		name: "get template", method: http.MethodGet, auth: authAdmin, retry: retrySafe,
-		path:  getTemplatePath,
+		path:  GetTemplatePath,
 		query: url.Values{"requestTypeId": {strconv.Itoa(contractTypeID)}, "isLocalized": {"false"}},
 		input: templateInput(contractTypeID),
 		data:  &w,
@@ -140,7 +140,7 @@ func (c *Client) listPage(ctx context.Context, skip, size int, in pageInput, opt
 	var page wirePage
 	err := c.do(ctx, operation{
 		name: "list business requests", method: http.MethodGet, auth: authAdmin, retry: retrySafe,
-		path:  listBusinessRequestsPath,
+		path:  ListBusinessRequestsPath,
 		query: url.Values{"MaxResultCount": {strconv.Itoa(size)}, "SkipCount": {strconv.Itoa(skip)}},
 		input: in,
 		data:  &page,

@@ -23,7 +23,7 @@ import (
 const (
 	testRequestID = "3fa85f64-5717-4562-b3fc-2c963f66afa6"
 	testBearer    = "admin-bearer-token-0001"
-	listURL       = DefaultBaseURL + listBusinessRequestsPath
+	listURL       = DefaultBaseURL + ListBusinessRequestsPath
 )
 
 // bearerSource hands out "admin-bearer-token-000n", moving to the next
@@ -109,7 +109,7 @@ func TestReadsAreWireExact(t *testing.T) {
 		call          func(*Client) error
 		answer        string
 	}{
-		{"get business request", DefaultBaseURL + getBusinessRequestPath + testRequestID,
+		{"get business request", DefaultBaseURL + GetBusinessRequestPath + testRequestID,
 			func(c *Client) error { _, err := c.GetBusinessRequest(context.Background(), testRequestID); return err },
 			dataBody(summaryJSON(testRequestID, "A", "B"))},
 		{"list business requests", listURL + "?MaxResultCount=25&SkipCount=0",
@@ -118,7 +118,7 @@ func TestReadsAreWireExact(t *testing.T) {
 				return errors.Join(errs...)
 			},
 			dataBody([]any{}, "totalCount", 0, "returnedCount", 0)},
-		{"get template", DefaultBaseURL + getTemplatePath + "?isLocalized=false&requestTypeId=7",
+		{"get template", DefaultBaseURL + GetTemplatePath + "?isLocalized=false&requestTypeId=7",
 			func(c *Client) error { _, err := c.GetTemplate(context.Background(), 7); return err },
 			dataBody(map[string]any{"id": 7, "name": "Loan", "requestsFields": nil})},
 	}

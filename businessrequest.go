@@ -9,13 +9,6 @@ import (
 	"time"
 )
 
-// Paths of the business-request reads.
-const (
-	getBusinessRequestPath   = "/api/BusinessRequest/GetBusinessRequestById/" // followed by the request's ID
-	listBusinessRequestsPath = "/api/BusinessRequest/CurrentListIds"
-	getTemplatePath          = "/api/BusinessRequest/GetBusinessRequestTypeTemplateFields"
-)
-
 // RequestStatus is a business request's status as Vlens numbers it. It
 // decodes from every spelling Vlens uses (an integer, a numeric string, a
 // name with or without spaces; see UnmarshalJSON), keeps a number it does
@@ -163,7 +156,7 @@ func (s BusinessRequestSummary) logAttrs() []slog.Attr {
 		slog.Int("type", s.Type), slog.String("typeName", s.TypeName),
 		slog.Int("contractTypeId", s.ContractTypeID), slog.String("contractTypeName", s.ContractTypeName),
 		slog.String("status", s.Status.String()), slog.String("statusName", s.StatusName),
-		slog.String("fullName", mask(s.FullName)), slog.String("idNumber", mask(s.IDNumber)),
+		maskAttr("fullName", s.FullName), maskAttr("idNumber", s.IDNumber),
 		slog.Time("createdAt", s.CreatedAt),
 	}
 }
@@ -184,7 +177,7 @@ func (r BusinessRequest) LogValue() slog.Value {
 	for i, fl := range r.Fields {
 		keys[i] = fl.Key + ":" + fl.Type
 	}
-	return slog.GroupValue(append(r.logAttrs(), slog.Any("fields", keys), slog.String("raw", mask(string(r.Raw))))...)
+	return slog.GroupValue(append(r.logAttrs(), slog.Any("fields", keys), maskAttr("raw", string(r.Raw)))...)
 }
 
 // requestFieldsString shows each field's key and type.
@@ -210,7 +203,7 @@ func (fl RequestField) Format(f fmt.State, _ rune) {
 // receiver is a value so that a field logs redacted in every slog handler.
 func (fl RequestField) LogValue() slog.Value {
 	return slog.GroupValue(slog.String("key", fl.Key), slog.String("displayText", fl.DisplayText),
-		slog.String("displayArText", fl.DisplayArText), slog.String("type", fl.Type), slog.String("value", mask(fl.Value)),
+		slog.String("displayArText", fl.DisplayArText), slog.String("type", fl.Type), maskAttr("value", fl.Value),
 		slog.String("multiValues", maskLen(len(fl.MultiValues), fl.MultiValues == nil)),
 		slog.String("tabularData", maskLen(len(fl.TabularData), fl.TabularData == nil)))
 }

@@ -56,9 +56,11 @@ type credentials struct {
 
 // NewClient returns a client that authenticates with apiKey, the static
 // tenant key from the Vlens dashboard. It returns an error, and never panics,
-// for an empty API key or one with bytes no HTTP header may carry, an unusable
-// base URL (see WithBaseURL) and option values that make no sense (see each
-// option).
+// for an empty API key, one that begins or ends with white space (a space or
+// newline kept from a file or a secret store: a copying slip, better caught
+// here than guessed at) or one with bytes no HTTP header may carry, an
+// unusable base URL (see WithBaseURL) and option values that make no sense
+// (see each option). The errors never show the key.
 //
 // Defaults: DefaultBaseURL; 2 retries with waits between 500ms and 10s;
 // Retry-After honoured up to 30s; 10s per attempt; responses up to 1 MiB;
@@ -66,6 +68,9 @@ type credentials struct {
 func NewClient(apiKey string, opts ...Option) (*Client, error) {
 	if strings.TrimSpace(apiKey) == "" {
 		return nil, errors.New("vlens: NewClient: API key must not be empty")
+	}
+	if strings.TrimSpace(apiKey) != apiKey {
+		return nil, errors.New("vlens: NewClient: API key must not begin or end with white space (a space or newline): trim it")
 	}
 	if !validHeaderValue(apiKey) {
 		return nil, errors.New("vlens: NewClient: API key must not contain control characters")

@@ -143,6 +143,27 @@
 // WithHTTPClient) matches ErrAttemptTimeout instead. Anything else is a
 // transport failure, wrapped.
 //
+// A call that got no answer says whether Vlens may have its request.
+// ErrNotSent holds only when no attempt can have reached Vlens: no
+// connection could be made (refused, DNS failure, a dial that timed out),
+// the rate limiter refused, the context ended before anything went out, or
+// no admin token could be had. A reset, an EOF or a timeout once connected
+// never matches it, nor does any answer; for an invitation, which may text
+// the user, it is what decides a retry. ErrUnreachable holds when the last
+// attempt failed in the transport while the context was alive (a handler
+// answers 502 or 503):
+//
+//	switch {
+//	case errors.Is(err, vlens.ErrUnreachable) && errors.Is(err, vlens.ErrNotSent):
+//		// Vlens never got it: sending the invitation again is safe
+//	case errors.Is(err, vlens.ErrUnreachable):
+//		// Vlens may have it: find out before sending again
+//	}
+//
+// Wrapped errors name the package once ("vlens: create invitation: getting
+// the admin token: login: HTTP 401 …"), and server text in them is one
+// line without the white space around it.
+//
 // # Retries and timeouts
 //
 // Transport failures (refused, reset, truncated body, per-attempt timeout)
@@ -179,9 +200,12 @@
 //
 // Vlens's older docs give a per-tenant limit of 10 requests/s and 60/min.
 // WithRateLimiter makes every attempt, retries included, wait on a Limiter
-// first. A *rate.Limiter from golang.org/x/time/rate satisfies it as is; a
-// fleet of replicas sharing one tenant's limit plugs in a limiter backed by
-// shared state: examples/redislimiter is one on Redis, a module of its own.
+// first. A *rate.Limiter from golang.org/x/time/rate satisfies it as is, and
+// Limiters combines one per window, so that a call waits until every window
+// has a token and, giving up, takes from none. A fleet of replicas sharing
+// one tenant's limit plugs in a limiter backed by shared state:
+// examples/redislimiter is one on Redis, with several windows, a module of
+// its own.
 // See ExampleWithRateLimiter.
 //
 // # Tracing
@@ -271,10 +295,15 @@
 //	srv.Enqueue(vlenstest.Fault{Status: 503})
 //	session, err := srv.Client().CreateAuthSession(ctx, input)
 //
-// For unit tests without a server, both httpmock idioms work: a mock
-// transport passed with WithHTTPClient (httpmock.ActivateNonDefault works
-// before or after NewClient, since the client's fields are read at each
-// call), or httpmock.Activate with a client built without WithHTTPClient.
+// For unit tests without a server, the httpmock idioms work: a mock
+// transport of the test's own passed with WithHTTPClient (parallel tests
+// welcome); httpmock.ActivateNonDefault on that *http.Client, before or
+// after NewClient, since the client's fields are read at each call; or
+// httpmock.Activate with a client built without WithHTTPClient. The last
+// two share httpmock's process-wide mock transport, and their cleanup
+// writes http.DefaultTransport: such tests must not run in parallel.
+// Register the responders at DefaultBaseURL plus the endpoint's exported
+// path (CreateAuthSessionPath and the other …Path constants).
 // Or point the client at your own httptest server with WithBaseURL (plain
 // http is allowed on loopback hosts, and anywhere with WithInsecureHTTP).
 // Shorten the retry waits with WithRetryWait so tests stay fast.

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"net/http"
 	"strconv"
-	"strings"
 	"unicode/utf8"
 )
 
@@ -96,7 +95,7 @@ func bodyExcerpt(status int, body []byte, r *redactor) string {
 	}
 	s, _ := r.head(string(body[:min(len(body), maxErrorBodyBytes+cutSlack)]), maxErrorBodyBytes)
 	// Escaping can make it longer: cut it again.
-	if s = strings.TrimSpace(safeText(s)); len(s) > maxErrorBodyBytes {
+	if s = safeText(s); len(s) > maxErrorBodyBytes {
 		cut := maxErrorBodyBytes
 		for cut > 0 && !utf8.RuneStart(s[cut]) {
 			cut--

@@ -59,6 +59,24 @@ var (
 	// still alive. It is a timeout (Timeout() reports true) but, the
 	// caller's deadline not being the cause, never context.DeadlineExceeded.
 	ErrRenewalTimeout = errors.New("vlens: admin token renewal timed out")
+	// ErrNotSent matches the error of a call that surely never reached
+	// Vlens, so that repeating it cannot do anything twice, even for an
+	// invitation: no connection could be made (refused, DNS failure, a dial
+	// that timed out), the rate limiter refused, the caller's context ended
+	// before anything went out, or no admin token could be had
+	// (ErrNoAdminToken). It never matches once an attempt of the call may
+	// have been written: an answer of any kind, or a reset, an EOF or a
+	// timeout after a connection was made. Failures found before sending was
+	// tried (a *ValidationError, ErrClosed) have sentinels of their own and
+	// do not match it.
+	ErrNotSent = errors.New("vlens: not sent")
+	// ErrUnreachable matches a call whose last attempt got no answer at all
+	// from Vlens: a transport failure (refused, DNS failure, reset, EOF, a
+	// TLS failure, ErrAttemptTimeout) while the caller's context was alive.
+	// A handler answers it with 502 or 503. It never matches an *APIError,
+	// the caller's context ending or the rate limiter's refusal. Whether
+	// Vlens may have the request is ErrNotSent's to say.
+	ErrUnreachable = errors.New("vlens: unreachable")
 )
 
 // APIError is returned (as *APIError) for every answer from Vlens that is not

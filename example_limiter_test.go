@@ -7,17 +7,19 @@ import (
 	"log"
 	"net/http"
 	"net/http/httptest"
+	"time"
 
 	"golang.org/x/time/rate"
 
 	"github.com/vlens-go/vlens"
 )
 
-// One process pacing itself under Vlens's per-tenant limit (10 requests/s
-// in Vlens's older docs) with a token bucket from golang.org/x/time/rate.
-// Every attempt, retries included, waits for a token. Replicas that share a
-// tenant's limit pass a limiter backed by shared state (Redis, say) instead:
-// anything with Wait(ctx) error will do.
+// One process pacing itself under Vlens's per-tenant limits (10 requests/s
+// and 60/min in Vlens's older docs) with a token bucket per window from
+// golang.org/x/time/rate, combined by vlens.Limiters: every attempt,
+// retries included, waits until both windows have a token. Replicas that
+// share a tenant's limit pass a limiter backed by shared state (Redis, say)
+// instead: anything with Wait(ctx) error will do.
 func ExampleWithRateLimiter() {
 	// A stand-in for Vlens, so that the example runs without a network.
 	vlensAPI := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
@@ -25,10 +27,11 @@ func ExampleWithRateLimiter() {
 	}))
 	defer vlensAPI.Close()
 
-	limiter := rate.NewLimiter(10, 10) // 10 requests/s, bursts of up to 10
+	perSecond := rate.NewLimiter(10, 10)                         // 10 requests/s
+	perMinute := rate.NewLimiter(rate.Every(time.Minute/60), 60) // 60 requests/min
 	client, err := vlens.NewClient("your-api-key",
 		vlens.WithBaseURL(vlensAPI.URL), // omit in production
-		vlens.WithRateLimiter(limiter),
+		vlens.WithRateLimiter(vlens.Limiters(perSecond, perMinute)),
 	)
 	if err != nil {
 		log.Fatal(err)

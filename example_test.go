@@ -78,7 +78,7 @@ func ExampleAPIError() {
 	// rate limited: try again in 30s
 	// Vlens is failing: HTTP 503 after 3 attempts
 	// our API key is wrong: page someone
-	// invalid input, nothing sent: phoneNumber: must be in E.164 form: '+' then 8 to 15 digits, the first 1 to 9, no spaces
+	// invalid input, nothing sent: phoneNumber: must be in E.164 form: '+' then 8 to 15 digits, the first 1 to 9, no spaces; vlens.EgyptianMobileE164 converts an Egyptian mobile number in national form (01…)
 }
 
 func describe(_ *vlens.AuthSession, err error) {

@@ -461,6 +461,10 @@ func runFaultCase(t *testing.T, tc faultCase, callerTransport bool) {
 			matched = append(matched, s)
 		}
 	}
+	// Only a refused connection surely never reached Vlens; every transport
+	// failure is a call without an answer.
+	assert.Equal(t, tc.want == gotTransport && tc.requests == 0, errors.Is(err, vlens.ErrNotSent), "ErrNotSent: %v", err)
+	assert.Equal(t, tc.want == gotTransport, errors.Is(err, vlens.ErrUnreachable), "ErrUnreachable: %v", err)
 	if tc.is == nil {
 		assert.Empty(t, matched, "sentinels matched by %v", err)
 	} else {

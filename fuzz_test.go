@@ -218,6 +218,7 @@ func fuzzKnownMessage(m string) bool {
 	switch m {
 	case "required when email is empty (give a phone number, an email, or both)",
 		"must be in E.164 form: '+' then 8 to 15 digits, the first 1 to 9, no spaces",
+		"must be in E.164 form: '+' then 8 to 15 digits, the first 1 to 9, no spaces; vlens.EgyptianMobileE164 converts an Egyptian mobile number in national form (01…)",
 		"must be a bare email address such as name@example.com",
 		"must be a positive contract type ID":
 		return true

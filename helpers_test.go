@@ -21,7 +21,7 @@ const (
 	testAPIKey   = "test-api-key-0001"
 	testPhone    = "+201234567890"
 	testEmail    = "user@example.com"
-	testEndpoint = DefaultBaseURL + createAuthSessionPath
+	testEndpoint = DefaultBaseURL + CreateAuthSessionPath
 	// prompt bounds calls that must not wait: far below every wait the
 	// tests configure to detect one (5s and more), far above scheduling
 	// noise on a loaded machine under -race.

@@ -10,9 +10,6 @@ import (
 	"strings"
 )
 
-// createInvitationPath is the endpoint CreateInvitation posts to.
-const createInvitationPath = "/api/IdentityUserSession/CreateInvitation"
-
 // CreateInvitationInput is an invitation session: a user, what the session
 // may do, and the contract forms' values the business already holds, which
 // Vlens pre-fills so that the user only confirms and signs. At least one of
@@ -96,8 +93,8 @@ func (in CreateInvitationInput) Format(f fmt.State, _ rune) {
 // receiver is a value so that an input logs redacted in every slog handler.
 func (in CreateInvitationInput) LogValue() slog.Value {
 	return slog.GroupValue(
-		slog.String("phoneNumber", mask(in.PhoneNumber)),
-		slog.String("email", mask(in.Email)),
+		maskAttr("phoneNumber", in.PhoneNumber),
+		maskAttr("email", in.Email),
 		slog.String("requestFieldsValues", formsString(in.RequestFieldsValues)),
 	)
 }
@@ -141,9 +138,10 @@ func formsString(forms map[int]map[string]string) string {
 // DNS failure, a dial that timed out), and HTTP 429. Not 503, which a proxy
 // answers after the server behind it recorded the invitation, nor 500, 502
 // or 504, nor a reset, EOF or timeout once connected; those reach the
-// caller, who knows whether repeating is safe. opts apply to the invitation;
-// a login or refresh it needs runs with the client's own options, since
-// other calls may be waiting on it.
+// caller, who knows whether repeating is safe: errors.Is(err, ErrNotSent)
+// holds only when the invitation surely never reached Vlens. opts apply to
+// the invitation; a login or refresh it needs runs with the client's own
+// options, since other calls may be waiting on it.
 //
 // When no admin token could be had, nothing is sent and the error matches
 // ErrNoAdminToken; if Vlens refused the login, errors.As finds that
@@ -153,7 +151,7 @@ func (c *Client) CreateInvitation(ctx context.Context, in CreateInvitationInput,
 	s := &AuthSession{}
 	err := c.do(ctx, operation{
 		name:  "create invitation",
-		path:  createInvitationPath,
+		path:  CreateInvitationPath,
 		auth:  authAdmin,
 		retry: retryUnsent,
 		input: invitationRequest{in},

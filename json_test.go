@@ -129,8 +129,8 @@ func TestInvitationInputThroughAJobQueue(t *testing.T) {
 		_, err := c.CreateInvitation(context.Background(), in)
 		require.NoError(t, err)
 	}
-	assert.Equal(t, `{"SessionInput":`+string(queued)+`}`, v.body(createInvitationPath, 0))
-	assert.Equal(t, v.body(createInvitationPath, 0), v.body(createInvitationPath, 1))
+	assert.Equal(t, `{"SessionInput":`+string(queued)+`}`, v.body(CreateInvitationPath, 0))
+	assert.Equal(t, v.body(CreateInvitationPath, 0), v.body(CreateInvitationPath, 1))
 }
 
 // shapes are the ways a value reaches a printer: as it is, through a

@@ -3,7 +3,6 @@ package vlens
 import (
 	"context"
 	"errors"
-	"fmt"
 	"sync"
 	"time"
 )
@@ -94,7 +93,7 @@ func NewLoginSource(c *Client, creds AdminCredentials) (*LoginSource, error) {
 		return nil, errors.New("vlens: NewLoginSource: client must not be nil")
 	}
 	if err := creds.Validate(); err != nil {
-		return nil, fmt.Errorf("vlens: NewLoginSource: %w", err)
+		return nil, prefixed("NewLoginSource", err)
 	}
 	return newLoginSource(c, creds), nil
 }
@@ -258,7 +257,7 @@ func (s *LoginSource) renewalError(ctx context.Context, op string, err error) er
 	case err == nil:
 		return nil
 	case s.ctx.Err() != nil:
-		return fmt.Errorf("vlens: %s stopped: %w", op, ErrClosed)
+		return prefixed(op+" stopped", ErrClosed)
 	case ctx.Err() != nil:
 		return &renewalTimeoutError{op: op, timeout: s.timeout}
 	}

@@ -3,9 +3,9 @@ package vlens
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
-	"reflect"
 	"strings"
 	"time"
 )
@@ -221,8 +221,11 @@ func WithAttemptTimeout(d time.Duration) CallOption {
 
 // WithLogger makes the client log each attempt, each retry and each call's
 // outcome to l. Log records carry the operation, attempt number, HTTP status,
-// Vlens error_code, wait and duration only: never the API key, a token or the
-// user's data. Without this option (or with nil) the client logs nothing.
+// Vlens error_code, wait_ms and duration_ms (milliseconds, as numbers), and
+// a failed call's reason (a word: "refused", "reset", "timeout", "status",
+// "error_code", …) and error text, which is redacted: never the API key, a
+// token or the user's data. Without this option (or with nil) the client
+// logs nothing.
 func WithLogger(l *slog.Logger) CallOption {
 	return callOption(func(s *settings) error {
 		s.logger = l
@@ -261,25 +264,30 @@ func WithMaxResponseBytes(n int64) CallOption {
 // Limiter paces the client's attempts. Wait blocks until one more request
 // may be sent or ctx ends, and returns a non-nil error when the request must
 // not be sent. A *rate.Limiter from golang.org/x/time/rate satisfies it as
-// is; a fleet of backend replicas sharing one tenant's limit plugs in a
-// limiter backed by shared state with the same method.
+// is; Limiters combines several, one per window; a fleet of backend
+// replicas sharing one tenant's limit plugs in a limiter backed by shared
+// state with the same method.
 type Limiter interface {
 	Wait(ctx context.Context) error
 }
 
 // WithRateLimiter makes every attempt, retries included, wait on l before it
 // is sent, so that the client stays under Vlens's per-tenant rate limit
-// (10 requests/s and 60/min, per Vlens's older docs) instead of meeting 429s.
+// (10 requests/s and 60/min, per Vlens's older docs) instead of meeting 429s;
+// Limiters makes one limiter of a limiter per window, so that l obeys both.
 // The wait honours the caller's context and is not part of the per-attempt
 // timeout. When Wait returns an error, the call ends at once with that error
 // (the context's error if the context ended): nothing is sent, the attempt
 // is not counted, and it is not retried. nil (the default) means no limiter;
 // a nil pointer inside the interface (a nil *rate.Limiter, say) is an error,
-// since its Wait would panic on the first call.
+// since its Wait would panic on the first call, and so is a Limiters set
+// given no limiter, a nil one or a nil pointer.
 func WithRateLimiter(l Limiter) CallOption {
 	return callOption(func(s *settings) error {
-		if v := reflect.ValueOf(l); l != nil && v.Kind() == reflect.Pointer && v.IsNil() {
-			return errors.New("vlens: WithRateLimiter: limiter is a nil pointer")
+		if l != nil {
+			if err := checkLimiter(l); err != nil {
+				return fmt.Errorf("vlens: WithRateLimiter: %w", err)
+			}
 		}
 		s.limiter = l
 		return nil

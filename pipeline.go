@@ -87,7 +87,8 @@ type call struct {
 	body         []byte    // the latest answer's body, up to the size limit
 	tooLarge     bool      // the latest answer's body was over the limit
 
-	conn atomic.Int32 // how far the latest attempt got to a connection (see unsent)
+	conn      atomic.Int32 // how far the latest attempt got to a connection (see unsent)
+	maybeSent bool         // an attempt may have reached Vlens (see unsent)
 }
 
 // do is the one path every endpoint takes: validate, marshal, send with
@@ -100,13 +101,13 @@ func (c *Client) do(ctx context.Context, op operation, opts []CallOption) error 
 		return errors.New("vlens: " + op.name + ": nil context")
 	}
 	if c.closed != nil && c.closed.Load() {
-		return fmt.Errorf("vlens: %s: %w", op.name, ErrClosed)
+		return prefixed(op.name, ErrClosed)
 	}
 	s := &c.settings // read only
 	if len(opts) > 0 {
 		own := c.settings
 		if err := applyOptions(&own, opts); err != nil {
-			return fmt.Errorf("vlens: %s: %w", op.name, err)
+			return prefixed(op.name, err)
 		}
 		s = &own
 	}
@@ -237,32 +238,22 @@ func (cl *call) prepareRetry(req *http.Request) error {
 
 // failure turns a call that ended without an answer into the error the
 // caller sees: the caller's context error when the context ended the call,
-// the rate limiter's refusal, or else the last attempt's transport failure,
-// whose text is redacted (net/http quotes a server's bytes in its parse
-// errors).
+// the rate limiter's refusal, or else the last attempt's transport failure.
+// The text of the last two is redacted: net/http quotes a server's bytes in
+// its parse errors, and a limiter's error is not the SDK's.
 func (cl *call) failure(err error, r *redactor) error {
-	if ctxErr := cl.ctx.Err(); ctxErr != nil {
-		return fmt.Errorf("vlens: %s: %w", cl.op.name, ctxErr)
-	}
+	e := &sendError{op: cl.op.name, attempts: cl.attempts, notSent: !cl.maybeSent}
 	var limitErr *limiterError
-	if errors.As(err, &limitErr) {
-		return fmt.Errorf("vlens: %s: %w", cl.op.name, limitErr)
+	switch {
+	case cl.ctx.Err() != nil:
+		e.err = cl.ctx.Err()
+	case errors.As(err, &limitErr):
+		e.err = &textError{err: limitErr, text: r.capped(limitErr.Error())}
+	default:
+		e.err, e.unreachable = &textError{err: err, text: r.capped(err.Error())}, true
 	}
-	return fmt.Errorf("vlens: %s: %d attempt(s) failed: %w", cl.op.name, cl.attempts,
-		&redactedError{err: err, text: r.capped(err.Error())})
+	return e
 }
-
-// redactedError is a transport failure as the caller sees it: Error() is the
-// original's text with secrets redacted and made one line, and errors.Is and
-// errors.As reach the original.
-type redactedError struct {
-	err  error
-	text string
-}
-
-func (e *redactedError) Error() string { return e.text }
-
-func (e *redactedError) Unwrap() error { return e.err }
 
 // decode turns the final answer into op.data or an *APIError that describes
 // it, with secrets redacted from everything copied out of the body.

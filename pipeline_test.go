@@ -135,7 +135,7 @@ func TestActivateNonDefaultAfterNewClientTakesEffect(t *testing.T) {
 
 	httpmock.ActivateNonDefault(hc)
 	t.Cleanup(func() { httpmock.DeactivateNonDefault(hc) })
-	httpmock.RegisterResponder(http.MethodPost, real.URL+createAuthSessionPath,
+	httpmock.RegisterResponder(http.MethodPost, real.URL+CreateAuthSessionPath,
 		httpmock.NewStringResponder(200, tokenEnvelope("mocked")))
 	// Registered on the global mock, which ActivateNonDefault installs.
 

@@ -43,9 +43,15 @@ func readmeErrorSwitch(ctx context.Context, client *vlens.Client, in vlens.Creat
 		// apiErr.RetryAfter is what the server asked for (0 if nothing)
 		log.Printf("vlens busy, asked to wait %s (request %s)", apiErr.RetryAfter, apiErr.Header.Get("X-Request-Id"))
 	case errors.Is(err, context.DeadlineExceeded), errors.Is(err, context.Canceled):
-		// your own context ended the call
-	case errors.Is(err, vlens.ErrAttemptTimeout):
-		// the last attempt ran past WithAttemptTimeout (your context is still alive)
+		// your own context ended the call; errors.Is(err, vlens.ErrNotSent) if nothing reached Vlens
+	case errors.Is(err, vlens.ErrUnreachable) && errors.Is(err, vlens.ErrNotSent):
+		// no connection could be made (refused, DNS failure): Vlens surely never got the
+		// request, so even an invitation may be sent again; answer 503
+	case errors.Is(err, vlens.ErrUnreachable):
+		// no answer, but Vlens may have the request (a reset, an EOF, vlens.ErrAttemptTimeout
+		// once connected): answer 502, and find out before sending an invitation again
+	case errors.Is(err, vlens.ErrNotSent):
+		// your rate limiter refused: nothing was sent
 	case errors.Is(err, vlens.ErrClosed):
 		// the client was closed
 	case isAnswer:
@@ -53,7 +59,7 @@ func readmeErrorSwitch(ctx context.Context, client *vlens.Client, in vlens.Creat
 		// apiErr.Message, apiErr.Descriptions (raw error_descriptions), apiErr.FieldErrors(),
 		// apiErr.Header (the answer's headers), apiErr.Operation ("create invitation")
 	default:
-		// a transport failure (connection refused, reset), wrapped
+		// a client set up wrong (an invitation without admin credentials)
 	}
 }
 

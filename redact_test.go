@@ -257,13 +257,13 @@ func TestClientPrintsRedacted(t *testing.T) {
 }
 
 // TestLogRecordsCarryOnlyCallFacts checks the shape of what WithLogger
-// receives: attempt numbers, status, error_code, wait and duration, and
-// nothing else.
+// receives: attempt numbers, status, error_code, wait and duration, a
+// failure's reason and redacted text, and nothing else.
 func TestLogRecordsCarryOnlyCallFacts(t *testing.T) {
 	t.Parallel()
 	allowed := map[string]bool{
 		"time": true, "level": true, "msg": true, "operation": true, "attempt": true, "attempts": true,
-		"status": true, "duration": true, "wait": true, "error_code": true,
+		"status": true, "duration_ms": true, "wait_ms": true, "error_code": true, "reason": true, "error": true,
 	}
 	var logs syncBuffer
 	logger := slog.New(slog.NewJSONHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))

@@ -25,9 +25,9 @@ import (
 func adminAnswering(t *testing.T, password string, answer httpmock.Responder) *Client {
 	t.Helper()
 	mt, c := setup(t, WithAdminCredentials(AdminCredentials{TenancyName: "acme", UserNameOrEmailAddress: "admin", Password: password}))
-	mt.RegisterResponder(http.MethodPost, DefaultBaseURL+loginPath,
+	mt.RegisterResponder(http.MethodPost, DefaultBaseURL+LoginPath,
 		reply(200, `{"data":{"accessToken":"access-Zx81","expireInSeconds":86400,"refreshToken":"refresh-Zx81"}}`))
-	mt.RegisterResponder(http.MethodPost, DefaultBaseURL+createInvitationPath, answer)
+	mt.RegisterResponder(http.MethodPost, DefaultBaseURL+CreateInvitationPath, answer)
 	return c
 }
 
@@ -96,7 +96,7 @@ func TestSurrogatePairEscapesAreRead(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
 			mt, c := setup(t, WithMaxRetries(0))
-			mt.RegisterResponder(http.MethodPost, DefaultBaseURL+loginPath, answer)
+			mt.RegisterResponder(http.MethodPost, DefaultBaseURL+LoginPath, answer)
 			_, err := c.Login(context.Background(), AdminCredentials{TenancyName: "acme", UserNameOrEmailAddress: "admin", Password: password})
 			apiErr := requireAPIError(t, err)
 			assert.Contains(t, apiErr.Message+string(apiErr.Descriptions), "bad password [redacted]")

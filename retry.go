@@ -67,6 +67,7 @@ const (
 // own error, so the call also watches httptrace's GetConn and GotConn: when
 // Go's transport looked for a connection and got none, nothing was written.
 // A transport that reports neither (httpmock) is judged by its error alone.
+// The same judgement, kept over all attempts, is what ErrNotSent reports.
 func (cl *call) unsent(err error) bool {
 	return dialFailed(err) || cl.conn.Load() == connWanted && isTransient(err)
 }
@@ -168,7 +169,7 @@ func (cl *call) backoff(min, max time.Duration, n int, resp *http.Response) time
 			slog.String("operation", cl.op.name),
 			slog.Int("attempt", cl.attempts),
 			slog.Int("status", status),
-			slog.Duration("wait", wait))
+			millis("wait_ms", wait))
 	}
 	return wait
 }

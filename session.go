@@ -10,9 +10,6 @@ import (
 	"strings"
 )
 
-// createAuthSessionPath is the endpoint CreateAuthSession posts to.
-const createAuthSessionPath = "/api/IdentityUserSession/CreateAuthSession"
-
 // CreateAuthSessionInput identifies the user a session is for and what the
 // session may do. At least one of PhoneNumber and Email is required; both may
 // be given. Empty strings and a nil SessionPermissions are left out of the
@@ -23,7 +20,8 @@ const createAuthSessionPath = "/api/IdentityUserSession/CreateAuthSession"
 type CreateAuthSessionInput struct {
 	// PhoneNumber is the user's phone number in E.164 form: '+', then 8 to
 	// 15 digits starting with the country code (1 to 9), no spaces
-	// ("+201234567890").
+	// ("+201234567890"). EgyptianMobileE164 converts an Egyptian mobile
+	// number as people type it ("010 0123 4567").
 	PhoneNumber string `json:"phoneNumber,omitempty"`
 	// Email is the user's email address, a bare address ("a@example.com")
 	// without a display name.
@@ -48,7 +46,7 @@ func (in CreateAuthSessionInput) Validate() error {
 		bad("phoneNumber", "required when email is empty (give a phone number, an email, or both)")
 	}
 	if in.PhoneNumber != "" && !isE164(in.PhoneNumber) {
-		bad("phoneNumber", "must be in E.164 form: '+' then 8 to 15 digits, the first 1 to 9, no spaces")
+		bad("phoneNumber", phoneNumberRule(in.PhoneNumber))
 	}
 	if in.Email != "" && !isBareEmail(in.Email) {
 		bad("email", "must be a bare email address such as name@example.com")
@@ -137,9 +135,9 @@ func (in CreateAuthSessionInput) Format(f fmt.State, verb rune) {
 // included (a nil *CreateAuthSessionInput is the one thing it cannot log).
 func (in CreateAuthSessionInput) LogValue() slog.Value {
 	return slog.GroupValue(
-		slog.String("phoneNumber", mask(in.PhoneNumber)),
-		slog.String("email", mask(in.Email)),
-		slog.String("userPublicKey", mask(in.UserPublicKey)),
+		maskAttr("phoneNumber", in.PhoneNumber),
+		maskAttr("email", in.Email),
+		maskAttr("userPublicKey", in.UserPublicKey),
 	)
 }
 
@@ -157,6 +155,15 @@ func mask(s string) string {
 		return `""`
 	}
 	return redacted
+}
+
+// maskAttr is mask for slog, which quotes a string itself: an empty value
+// logs as empty, not as `"\"\""`.
+func maskAttr(key, s string) slog.Attr {
+	if s == "" {
+		return slog.String(key, "")
+	}
+	return slog.String(key, redacted)
 }
 
 // SessionPermissions controls which features and contract types the user's
@@ -201,9 +208,12 @@ func (s AuthSession) Format(f fmt.State, _ rune) { _, _ = f.Write([]byte(s.Strin
 
 // LogValue logs the session with its token redacted. Its receiver is a value
 // so that a session, not only a pointer to one, logs redacted in every slog
-// handler: the JSON one would otherwise marshal the token.
+// handler: the JSON one would otherwise marshal the token. The price is that
+// a nil *AuthSession cannot be logged through it: slog shows its own
+// "LogValue panicked" notice instead (no secret in it, no crash), while fmt
+// prints <nil>, as the type's doc says.
 func (s AuthSession) LogValue() slog.Value {
-	return slog.GroupValue(slog.String("token", mask(s.Token)))
+	return slog.GroupValue(maskAttr("token", s.Token))
 }
 
 // sessionToken is the data of an answer that carries a session token: a
@@ -234,7 +244,7 @@ func (c *Client) CreateAuthSession(ctx context.Context, in CreateAuthSessionInpu
 	s := &AuthSession{}
 	err := c.do(ctx, operation{
 		name:  "create auth session",
-		path:  createAuthSessionPath,
+		path:  CreateAuthSessionPath,
 		auth:  authAPIKey,
 		retry: retrySafe,
 		input: in,

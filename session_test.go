@@ -159,6 +159,24 @@ func TestAuthSessionPrintsRedacted(t *testing.T) {
 	assert.Contains(t, buf.String(), redacted)
 }
 
+// TestNilAuthSessionLogsSlogsNotice pins what AuthSession's and LogValue's
+// docs say of a nil *AuthSession: fmt prints <nil>, and slog, which reaches
+// the value receiver through the nil pointer, logs its "LogValue panicked"
+// notice in both handlers, without crashing.
+func TestNilAuthSessionLogsSlogsNotice(t *testing.T) {
+	t.Parallel()
+	var s *AuthSession
+	assert.Equal(t, "<nil>", fmt.Sprintf("%v", s))
+	for name, newHandler := range map[string]func(*bytes.Buffer) slog.Handler{
+		"json": func(b *bytes.Buffer) slog.Handler { return slog.NewJSONHandler(b, nil) },
+		"text": func(b *bytes.Buffer) slog.Handler { return slog.NewTextHandler(b, nil) },
+	} {
+		var buf bytes.Buffer
+		require.NotPanics(t, func() { slog.New(newHandler(&buf)).Info("m", "session", s) }, name)
+		assert.Contains(t, buf.String(), "LogValue panicked", name)
+	}
+}
+
 func TestCreateAuthSessionInputPrintsRedacted(t *testing.T) {
 	t.Parallel()
 	in := CreateAuthSessionInput{

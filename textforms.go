@@ -81,12 +81,14 @@ func decodeUnit(s string) (string, int) {
 	return s[:1], 1
 }
 
-// safeText makes text from a server safe to put in one log line: invalid
-// UTF-8 becomes U+FFFD, and control characters (C0, DEL, C1), line and
-// paragraph separators and bidirectional overrides are written as \u
+// safeText makes text from a server safe to put in one log line: white
+// space around it (a trailing newline) is trimmed, invalid UTF-8 becomes
+// U+FFFD, and control characters (C0, DEL, C1), line and paragraph
+// separators and bidirectional overrides within it are written as \u
 // escapes, so that a server can neither break a log line in two nor make it
 // read differently from what it holds.
 func safeText(s string) string {
+	s = strings.TrimSpace(s)
 	if utf8.ValidString(s) && strings.IndexFunc(s, unsafeRune) < 0 {
 		return s
 	}

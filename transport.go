@@ -48,6 +48,8 @@ func (cl *call) RoundTrip(req *http.Request) (*http.Response, error) {
 	if err != nil && parent.Err() == nil && ctx.Err() != nil {
 		err = &attemptTimeoutError{timeout: bound, cause: err}
 	}
+	// Whether Vlens may have the request, judged as the retry policy does.
+	cl.maybeSent = cl.maybeSent || err == nil || !cl.unsent(err)
 	if err != nil {
 		return nil, err
 	}

@@ -2,7 +2,9 @@ package vlens
 
 import (
 	"os"
+	"os/exec"
 	"regexp"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -23,16 +25,55 @@ func newestRelease(changelog string) string {
 	return m[1]
 }
 
+// tagLink is a link definition in CHANGELOG.md that names release tags:
+// "[0.2.0]: https://…/compare/v0.1.0...v0.2.0" or "[0.1.0]: https://…/releases/tag/v0.1.0".
+var tagLink = regexp.MustCompile(`(?m)^\[([^\]]+)\]: \S+/(?:compare/(v\d+\.\d+\.\d+)\.\.\.(v\d+\.\d+\.\d+|HEAD)|releases/tag/(v\d+\.\d+\.\d+))$`)
+
 // TestVersionIsTheNewestChangelogEntry: the Version constant and the
-// newest release in CHANGELOG.md move together, and the [Unreleased] link
-// compares from that release.
+// newest release in CHANGELOG.md move together, and an [Unreleased] link,
+// once there is one, compares from that release.
 func TestVersionIsTheNewestChangelogEntry(t *testing.T) {
 	t.Parallel()
 	b, err := os.ReadFile("CHANGELOG.md")
 	require.NoError(t, err)
 	changelog := string(b)
 	assert.Equal(t, Version, newestRelease(changelog), "Version and the newest release heading in CHANGELOG.md")
-	assert.Regexp(t, `(?m)^\[Unreleased\]: \S+/compare/v`+regexp.QuoteMeta(Version)+`\.\.\.HEAD$`, changelog)
+	for _, m := range tagLink.FindAllStringSubmatch(changelog, -1) {
+		if m[1] == "Unreleased" {
+			assert.Equal(t, []string{"v" + Version, "HEAD"}, m[2:4], "[Unreleased] compares from Version")
+		}
+	}
+}
+
+// TestChangelogLinksNameExistingTags: CHANGELOG.md links only to tags that
+// exist (none does yet, so it has no such links). Without the repository's
+// tags (no git, or a shallow clone, which fetches none) it cannot tell, and
+// skips once there are links to check.
+func TestChangelogLinksNameExistingTags(t *testing.T) {
+	t.Parallel()
+	b, err := os.ReadFile("CHANGELOG.md")
+	require.NoError(t, err)
+	var linked []string
+	for _, m := range tagLink.FindAllStringSubmatch(string(b), -1) {
+		for _, tag := range m[2:] {
+			if tag != "" && tag != "HEAD" {
+				linked = append(linked, tag)
+			}
+		}
+	}
+	if len(linked) == 0 {
+		return
+	}
+	shallow, err := exec.Command("git", "rev-parse", "--is-shallow-repository").Output()
+	if err != nil || strings.TrimSpace(string(shallow)) != "false" {
+		t.Skipf("CHANGELOG.md links to %v, but this is no full git clone to list tags in (%v)", linked, err)
+	}
+	out, err := exec.Command("git", "tag", "--list").Output()
+	require.NoError(t, err)
+	tags := strings.Fields(string(out))
+	for _, tag := range linked {
+		assert.Contains(t, tags, tag, "CHANGELOG.md links to a tag that does not exist")
+	}
 }
 
 func TestNewestRelease(t *testing.T) {

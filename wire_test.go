@@ -287,7 +287,7 @@ func TestDefaultStackSharesHeadersSafely(t *testing.T) {
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		assert.Equal(t, benchAPIKey, r.Header.Get("ApiKey"))
 		assert.Equal(t, "application/json", r.Header.Get("Accept"))
-		assert.Equal(t, createAuthSessionPath, r.URL.Path)
+		assert.Equal(t, CreateAuthSessionPath, r.URL.Path)
 		_, _ = io.WriteString(w, tokenEnvelope("tok"))
 	}))
 	t.Cleanup(srv.Close)

@@ -14,13 +14,14 @@ import (
 )
 
 // The business-request reads the fake serves, all GET, all needing the
-// ApiKey header and an admin bearer token, as CreateInvitation does.
+// ApiKey header and an admin bearer token, as CreateInvitation does. They
+// are the vlens package's paths.
 const (
 	// GetBusinessRequestPath is followed by the request's ID.
 	// RequestsTo(GetBusinessRequestPath) lists the reads of every ID.
-	GetBusinessRequestPath   = "/api/BusinessRequest/GetBusinessRequestById/"
-	ListBusinessRequestsPath = "/api/BusinessRequest/CurrentListIds"
-	GetTemplatePath          = "/api/BusinessRequest/GetBusinessRequestTypeTemplateFields"
+	GetBusinessRequestPath   = vlens.GetBusinessRequestPath
+	ListBusinessRequestsPath = vlens.ListBusinessRequestsPath
+	GetTemplatePath          = vlens.GetTemplatePath
 )
 
 // What the fake makes up for a business request where Vlens would know:

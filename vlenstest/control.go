@@ -26,6 +26,7 @@ const (
 	ControlResetPath    = ControlPrefix + "reset"
 	ControlCompletePath = ControlPrefix + "complete"
 	ControlStatusPath   = ControlPrefix + "status"
+	ControlHealthPath   = ControlPrefix + "health"
 	ControlWebhooksPath = ControlPrefix + "webhooks"
 )
 
@@ -55,6 +56,10 @@ const MaxControlFaults = MaxQueuedFaults
 //	                            as ControlCompletePath does
 //	GET    ControlWebhooksPath  the webhook deliveries (WithWebhook):
 //	                            {"count": n, "deliveries": [...]}, each a Delivery
+//	GET    ControlHealthPath    {"status": "ok"}, for a container's health check
+//
+// The health check changes nothing and, unlike the other control requests,
+// is not logged: a container runtime asks every few seconds.
 //
 // A status is a number or a name Vlens documents, in any of its spellings
 // (2, "2", "Approved", "Pending Approval"; see vlens.ParseRequestStatus).
@@ -273,7 +278,7 @@ var endpointNames = map[string]string{
 func (s *Server) serveControl(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
 	status := s.control(w, r)
-	if s.cfg.logger != nil {
+	if s.cfg.logger != nil && !strings.EqualFold(strings.TrimSuffix(r.URL.Path, "/"), ControlHealthPath) {
 		s.cfg.logger.LogAttrs(r.Context(), slog.LevelInfo, "vlenstest: control",
 			slog.String("method", r.Method),
 			slog.String("path", r.URL.Path),
@@ -353,6 +358,11 @@ func (s *Server) control(w http.ResponseWriter, r *http.Request) int {
 			return controlError(w, http.StatusMethodNotAllowed, "method not allowed: use POST")
 		}
 		return s.controlBusiness(w, r, path == ControlCompletePath)
+	case ControlHealthPath:
+		if !allow(http.MethodGet, http.MethodHead) {
+			return controlError(w, http.StatusMethodNotAllowed, "method not allowed: use GET")
+		}
+		return controlJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 	case ControlWebhooksPath:
 		if !allow(http.MethodGet) {
 			return controlError(w, http.StatusMethodNotAllowed, "method not allowed: use GET")
@@ -367,7 +377,7 @@ func (s *Server) control(w http.ResponseWriter, r *http.Request) int {
 		}{len(list), list})
 	}
 	return controlError(w, http.StatusNotFound, "no such control endpoint: use "+
-		strings.Join([]string{ControlFaultsPath, ControlRequestsPath, ControlResetPath, ControlCompletePath, ControlStatusPath, ControlWebhooksPath}, ", "))
+		strings.Join([]string{ControlFaultsPath, ControlRequestsPath, ControlResetPath, ControlCompletePath, ControlStatusPath, ControlHealthPath, ControlWebhooksPath}, ", "))
 }
 
 // refuseForeign returns the status and message that refuse r when a web

@@ -450,3 +450,39 @@ func TestRequestLogKeepsTheNewest(t *testing.T) {
 	srv.Reset()
 	assert.Equal(t, 0, srv.DroppedRequests())
 }
+
+// TestControlHealth: the health check answers 200 through the control
+// endpoint's Host rules (a container checks it as localhost), changes
+// nothing, and is neither recorded nor logged.
+func TestControlHealth(t *testing.T) {
+	t.Parallel()
+	var logs bytes.Buffer
+	srv := vlenstest.NewTestServer(t, vlenstest.WithControlEndpoint(), vlenstest.WithRateLimit(0.001, 1),
+		vlenstest.WithLogger(slog.New(slog.NewTextHandler(&logs, nil))))
+	srv.Enqueue(vlenstest.Fault{Status: 503})
+	for range 3 {
+		status, body := controlCall(t, srv, http.MethodGet, vlenstest.ControlHealthPath, "")
+		require.Equal(t, http.StatusOK, status, body)
+		assert.JSONEq(t, `{"status":"ok"}`, body)
+	}
+	_, port, err := net.SplitHostPort(strings.TrimPrefix(srv.URL, "http://"))
+	require.NoError(t, err)
+	req, err := http.NewRequest(http.MethodGet, srv.URL+vlenstest.ControlHealthPath, nil)
+	require.NoError(t, err)
+	req.Host = "localhost:" + port
+	status, _ := controlSend(t, req)
+	assert.Equal(t, http.StatusOK, status, "as a container's health check asks")
+	req.Host = "evil.example:" + port
+	status, _ = controlSend(t, req)
+	assert.Equal(t, http.StatusMisdirectedRequest, status, "the Host rules hold")
+	status, _ = controlCall(t, srv, http.MethodPost, vlenstest.ControlHealthPath, "{}")
+	assert.Equal(t, http.StatusMethodNotAllowed, status)
+
+	assert.Empty(t, srv.Requests(), "not recorded")
+	assert.Equal(t, 1, queued(t, srv), "took no fault")
+	assert.NotContains(t, logs.String(), "health", "not logged")
+	_, err = srv.Client(vlens.WithMaxRetries(0)).CreateAuthSession(context.Background(), validInput)
+	assert.ErrorIs(t, err, vlens.ErrServer, "the queued fault is still the next answer")
+	_, err = srv.Client(vlens.WithMaxRetries(0)).CreateAuthSession(context.Background(), validInput)
+	assert.NoError(t, err, "the rate limit's one token is still there: the checks took none")
+}

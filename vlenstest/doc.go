@@ -48,7 +48,8 @@
 //
 //	path is none of the endpoints'            404, ErrorCodeNotFound
 //	method is not POST (GET for the reads)    405 with Allow, ErrorCodeMethodNotAllowed
-//	rate limit exceeded (WithRateLimit)       429 with Retry-After, ErrorCodeRateLimited
+//	rate limit exceeded (WithRateLimit,
+//	  WithRateLimitPerMinute)                 429 with Retry-After, ErrorCodeRateLimited
 //	ApiKey missing or wrong                   401, ErrorCodeUnauthorized
 //	Login: TenancyName header not the tenant  401, ErrorCodeUnauthorized
 //	CreateInvitation and the reads: bearer
@@ -159,6 +160,34 @@
 // forgets sessions and business requests, not templates) apply to them as
 // to the other endpoints, and Request.Query records their query.
 //
+// # Webhooks
+//
+// WithWebhook makes the server POST App.BusinessRequestStatusChange to a
+// URL whenever a business request's status changes (CompleteSession, and
+// SetRequestStatus to another status), in Vlens's format:
+//
+//	{"Id":"<event UUID>","WebhookEvent":"App.BusinessRequestStatusChange","Attempt":1,
+//	 "Data":{"Id":"<request ID>","NewStatus":"PendingApproval"},
+//	 "CreationTimeUtc":"2025-12-11T11:27:18.6197007Z"}
+//
+// in the background, each event on its own. An attempt answered other than
+// 2xx, or not at all within WebhookTimeout, is sent again with the same Id
+// and Attempt one higher, up to WebhookMaxAttempts, after WebhookRetryWait
+// and twice as long each time: the platform's schedule (inferred), which a
+// test makes milliseconds. WebhookSecret signs each delivery
+// (WebhookSignatureHeader), WebhookHeader adds a header, WebhookDrop and
+// DropWebhooks lose events, WebhookDuplicate and DuplicateWebhooks send
+// them twice at once. Deliveries lists every attempt and how it was
+// answered, and WaitDeliveries waits for them, so that a test never
+// sleeps:
+//
+//	srv := vlenstest.NewTestServer(t, vlenstest.WithWebhook(receiver.URL,
+//		vlenstest.WebhookSecret("a-secret-of-16-bytes-or-more"), vlenstest.WebhookRetryWait(time.Millisecond)))
+//	id := srv.CompleteSession(token, vlens.StatusPendingApproval)
+//	got, err := srv.WaitDeliveries(ctx, 1) // got[0].StatusCode is the receiver's answer
+//
+// Reset and Close stop the deliveries in progress; Close waits for them.
+//
 // # Control endpoint
 //
 // WithControlEndpoint adds a small JSON API under ControlPrefix
@@ -171,7 +200,10 @@
 // ControlCompletePath with {"token":"…","status":1} is CompleteSession
 // (without a token it completes the newest session not yet completed, so
 // that a developer with curl needs no token), and POST ControlStatusPath
-// with {"id":"…","status":2} is SetRequestStatus. Control requests are
+// with {"id":"…","status":2} is SetRequestStatus; GET ControlWebhooksPath
+// lists the webhook deliveries; GET ControlHealthPath
+// answers {"status":"ok"} for a container's health check, and is not
+// logged. Control requests are
 // neither recorded nor subject to faults, latency or the rate limit, and a
 // body that is not valid is refused with 400. So that no
 // web page can script or read it, the endpoint answers only a loopback or

@@ -26,6 +26,8 @@ type config struct {
 	tokenFunc  func(vlens.CreateAuthSessionInput) string
 	rate       float64
 	burst      int
+	perMinute  int           // WithRateLimitPerMinute's; 0: no such window
+	minute     time.Duration // WithRateLimitMinute's
 	latency    time.Duration
 	logger     *slog.Logger
 	control    bool
@@ -51,6 +53,7 @@ func defaultConfig() config {
 		accessTTL:  DefaultAccessTokenTTL,
 		refreshTTL: DefaultRefreshTokenTTL,
 		tokenFunc:  randomToken,
+		minute:     time.Minute,
 
 		loginRefusal:    http.StatusUnauthorized,
 		refreshRefusal:  http.StatusUnauthorized,
@@ -137,13 +140,43 @@ func WithTokenFunc(f func(vlens.CreateAuthSessionInput) string) ServerOption {
 // rounded up and at least 1, the time until a request would be accepted
 // again. Every request to an endpoint counts, logins and refreshes included,
 // as do ones that then fail authentication, as at a gateway. By default there is no limit
-// (Vlens's documentation gives 10 per second and 60 per minute per tenant).
+// (Vlens's documentation gives 10 per second and 60 per minute per tenant;
+// WithRateLimitPerMinute adds the second window).
 // It panics unless perSecond > 0 and burst >= 1.
 func WithRateLimit(perSecond float64, burst int) ServerOption {
 	if !(perSecond > 0) || burst < 1 {
 		panic("vlenstest: WithRateLimit: perSecond must be positive and burst at least 1")
 	}
 	return func(c *config) { c.rate, c.burst = perSecond, burst }
+}
+
+// WithRateLimitPerMinute adds a per-minute window to WithRateLimit's (or
+// is the only window without it): a token bucket holding up to perMinute
+// requests that refills perMinute per minute and starts full, so that
+// WithRateLimit(10, 10) and WithRateLimitPerMinute(60) are Vlens's quoted
+// limits. A request is accepted only when every window has a token, and
+// takes one from each; one refused takes from none, and is answered as
+// WithRateLimit says, with the Retry-After of the window that refused it
+// (the later one when both do). Vlens does not document how it counts a
+// minute; a token bucket is the model golang.org/x/time/rate and
+// redis_rate pace by. It panics unless perMinute >= 1.
+func WithRateLimitPerMinute(perMinute int) ServerOption {
+	if perMinute < 1 {
+		panic("vlenstest: WithRateLimitPerMinute: perMinute must be at least 1")
+	}
+	return func(c *config) { c.perMinute = perMinute }
+}
+
+// WithRateLimitMinute sets how long the minute of WithRateLimitPerMinute
+// lasts (default time.Minute), so that a test sees a minute's pacing in
+// a fraction of a second: with WithRateLimitMinute(200*time.Millisecond),
+// WithRateLimitPerMinute(12) refills 12 requests every 200ms. It panics
+// unless d is positive.
+func WithRateLimitMinute(d time.Duration) ServerOption {
+	if d <= 0 {
+		panic("vlenstest: WithRateLimitMinute: d must be positive")
+	}
+	return func(c *config) { c.minute = d }
 }
 
 // WithLatency delays every answer, faults included, by d, as a distant

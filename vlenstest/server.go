@@ -25,12 +25,13 @@ import (
 )
 
 // The paths the fake serves, each matched case-insensitively and with or
-// without a trailing slash.
+// without a trailing slash. They are the vlens package's, which the client
+// sends to.
 const (
-	CreateAuthSessionPath = "/api/IdentityUserSession/CreateAuthSession"
-	CreateInvitationPath  = "/api/IdentityUserSession/CreateInvitation"
-	LoginPath             = "/api/credentials/Login"
-	RefreshTokenPath      = "/api/credentials/RefreshToken"
+	CreateAuthSessionPath = vlens.CreateAuthSessionPath
+	CreateInvitationPath  = vlens.CreateInvitationPath
+	LoginPath             = vlens.LoginPath
+	RefreshTokenPath      = vlens.RefreshTokenPath
 )
 
 // EndpointPath is CreateAuthSessionPath's name from when it was the only
@@ -100,7 +101,7 @@ type Server struct {
 	refreshes   int
 	invitations int
 	lockout     lockout
-	bucket      *tokenBucket       // nil without WithRateLimit
+	rateLimit   rateLimit          // nil without WithRateLimit or WithRateLimitPerMinute
 	sessions    []session          // in order of issue
 	business    []*businessRequest // in order of creation
 	requestSeq  int                // the last business request's number
@@ -148,9 +149,7 @@ func newServer(opts []ServerOption) (*Server, *httptest.Server) {
 			opt(&s.cfg)
 		}
 	}
-	if s.cfg.rate > 0 {
-		s.bucket = newTokenBucket(s.cfg.rate, s.cfg.burst, time.Now())
-	}
+	s.rateLimit = newRateLimit(s.cfg, time.Now())
 	if s.cfg.webhook != nil {
 		s.hooks = newWebhooks(*s.cfg.webhook, s.cfg.logger)
 	}
@@ -277,9 +276,7 @@ func (s *Server) Reset() {
 	s.faults, s.requests, s.tokens, s.sessions, s.business = nil, nil, nil, nil, nil
 	s.logins, s.refreshes, s.invitations, s.dropped, s.requestSeq = 0, 0, 0, 0, 0
 	s.lockout = lockout{}
-	if s.bucket != nil {
-		s.bucket.refill(time.Now())
-	}
+	s.rateLimit.refill(time.Now())
 	if s.hooks != nil {
 		s.hooks.reset()
 	}
@@ -486,12 +483,12 @@ func (s *Server) issueSession(w http.ResponseWriter, rec *Request, in vlens.Crea
 }
 
 func (s *Server) takeRate() (bool, time.Duration) {
-	if s.bucket == nil {
+	if s.rateLimit == nil {
 		return true, 0
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.bucket.take(time.Now())
+	return s.rateLimit.take(time.Now())
 }
 
 func (s *Server) authorized(r *http.Request) bool {

@@ -598,6 +598,8 @@ func TestOptionsPanicOnNonsense(t *testing.T) {
 		"nil token func":   func() { vlenstest.WithTokenFunc(nil) },
 		"zero rate":        func() { vlenstest.WithRateLimit(0, 1) },
 		"zero burst":       func() { vlenstest.WithRateLimit(1, 0) },
+		"zero per minute":  func() { vlenstest.WithRateLimitPerMinute(0) },
+		"zero minute":      func() { vlenstest.WithRateLimitMinute(0) },
 		"negative latency": func() { vlenstest.WithLatency(-time.Second) },
 		"no password": func() {
 			vlenstest.WithAdminCredentials(vlens.AdminCredentials{TenancyName: "t", UserNameOrEmailAddress: "u"})

@@ -7,6 +7,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"io"
 	"log/slog"
 	"net"
@@ -24,6 +25,7 @@ import (
 
 	"github.com/vlens-go/vlens"
 	"github.com/vlens-go/vlens/vlenstest"
+	"github.com/vlens-go/vlens/webhook"
 )
 
 // received is one POST a receiver got.
@@ -304,17 +306,22 @@ func TestWebhookDuplicate(t *testing.T) {
 // goroutine of the process.
 func TestCloseStopsWebhooks(t *testing.T) {
 	leaks := goleak.IgnoreCurrent()
-	arrived := make(chan struct{}, 10)
+	arrived, release := make(chan struct{}, 10), make(chan struct{})
 	rcv := newReceiver(t, func(n int, w http.ResponseWriter, r *http.Request) {
 		arrived <- struct{}{}
 		if n == 1 {
 			w.WriteHeader(http.StatusInternalServerError)
 			return
 		}
-		<-r.Context().Done() // the second event hangs
+		select { // the second event hangs
+		case <-r.Context().Done():
+		case <-release: // a failed test's cleanup
+		}
 	})
+	t.Cleanup(func() { close(release) }) // before the receiver's Close
+	// Not NewTestServer: a Close that hangs must fail the test, not hang
+	// its cleanup.
 	srv := vlenstest.NewServer(vlenstest.WithWebhook(rcv.URL, vlenstest.WebhookRetryWait(time.Hour), vlenstest.WebhookTimeout(time.Hour)))
-	defer srv.Close()
 	id := completed(t, srv, vlens.StatusPendingApproval) // refused: redelivered in an hour
 	_, err := srv.WaitDeliveries(waitCtx(t), 1)
 	require.NoError(t, err)
@@ -471,4 +478,41 @@ func TestWebhookOptionsPanicOnNonsense(t *testing.T) {
 	}
 	srv := vlenstest.NewTestServer(t, vlenstest.WithWebhook("http://127.0.0.1:1/"))
 	assert.Panics(t, func() { srv.DropWebhooks(-1) })
+}
+
+// TestWebhookReachesTheReceiver delivers to package webhook's handler,
+// signed, with a failure first: the fake's format, signature and
+// redelivery are what the receiver expects.
+func TestWebhookReachesTheReceiver(t *testing.T) {
+	t.Parallel()
+	var mu sync.Mutex
+	var changes []*webhook.StatusChange
+	fail := true
+	h, err := webhook.NewHandler(func(_ context.Context, e *webhook.Event) error {
+		mu.Lock()
+		defer mu.Unlock()
+		if fail {
+			fail = false
+			return errors.New("try again")
+		}
+		sc, err := e.StatusChange()
+		if err == nil {
+			changes = append(changes, sc)
+		}
+		return err
+	}, webhook.WithSignatureSecret("a-secret-of-32-bytes-or-so-long"))
+	require.NoError(t, err)
+	rcv := httptest.NewServer(h)
+	t.Cleanup(rcv.Close)
+	srv := vlenstest.NewTestServer(t, vlenstest.WithWebhook(rcv.URL, append(fast, vlenstest.WebhookSecret("a-secret-of-32-bytes-or-so-long"))...))
+	id := completed(t, srv, vlens.StatusCustomerSigned)
+
+	got, err := srv.WaitDeliveries(waitCtx(t), 2)
+	require.NoError(t, err)
+	assert.Equal(t, []int{500, 200}, []int{got[0].StatusCode, got[1].StatusCode})
+	mu.Lock()
+	defer mu.Unlock()
+	require.Len(t, changes, 1)
+	assert.Equal(t, id, changes[0].RequestID)
+	assert.Equal(t, vlens.StatusCustomerSigned, changes[0].NewStatus)
 }

@@ -1,8 +1,11 @@
-// Package httpmock_test shows the two httpmock idioms that work with the
+// Package httpmock_test shows the three httpmock idioms that work with the
 // SDK, as the README describes them. It is a package of its own because
-// httpmock.Activate replaces http.DefaultTransport for the whole process:
-// its tests must not share a process with tests that use real loopback
-// servers through the default transport.
+// httpmock.Activate replaces http.DefaultTransport for the whole process,
+// and httpmock.DeactivateAndReset (the cleanup of both Activate and
+// ActivateNonDefault) writes it: those tests must not share a process with
+// tests that use real loopback servers through the default transport, nor
+// run in parallel with each other, since they share httpmock's one
+// DefaultTransport and its responders.
 package httpmock_test
 
 import (
@@ -19,7 +22,9 @@ import (
 	"github.com/vlens-go/vlens"
 )
 
-const endpoint = vlens.DefaultBaseURL + "/api/IdentityUserSession/CreateAuthSession"
+// endpoint is where the client posts CreateAuthSession: the SDK exports
+// every endpoint's path, so a test need not spell it out.
+const endpoint = vlens.DefaultBaseURL + vlens.CreateAuthSessionPath
 
 var input = vlens.CreateAuthSessionInput{PhoneNumber: "+201234567890"}
 
@@ -45,7 +50,46 @@ func TestMockTransportWithHTTPClient(t *testing.T) {
 	assert.Equal(t, 2, transport.GetTotalCallCount(), "the 503 was retried")
 }
 
-// TestActivateWithTheDefaultClient is the second idiom: httpmock.Activate
+// TestActivateNonDefaultWithHTTPClient is the second idiom:
+// httpmock.ActivateNonDefault on the client passed with WithHTTPClient. It
+// works whether the SDK client is built before or after, as the SDK reads
+// the client's Transport at each call. It leaves http.DefaultTransport
+// alone but puts httpmock's process-wide DefaultTransport, shared with
+// every other test that uses httpmock's package functions, into the client:
+// it must not run in parallel with them.
+func TestActivateNonDefaultWithHTTPClient(t *testing.T) {
+	hc := &http.Client{}
+	before, err := vlens.NewClient("test-key", vlens.WithHTTPClient(hc), vlens.WithRetryWait(time.Millisecond, time.Millisecond))
+	require.NoError(t, err)
+
+	httpmock.ActivateNonDefault(hc)
+	t.Cleanup(httpmock.DeactivateAndReset)
+	httpmock.RegisterResponder(http.MethodPost, endpoint,
+		httpmock.NewStringResponder(200, `{"data":"test-token","error_code":null}`))
+	after, err := vlens.NewClient("test-key", vlens.WithHTTPClient(hc), vlens.WithRetryWait(time.Millisecond, time.Millisecond))
+	require.NoError(t, err)
+
+	for name, client := range map[string]*vlens.Client{"built before ActivateNonDefault": before, "built after": after} {
+		session, err := client.CreateAuthSession(context.Background(), input)
+		require.NoError(t, err, name)
+		assert.Equal(t, "test-token", session.Token, name)
+	}
+	assert.Equal(t, 2, httpmock.GetTotalCallCount(), "the calls went through httpmock's shared DefaultTransport")
+	assert.Equal(t, http.RoundTripper(httpmock.DefaultTransport), hc.Transport)
+	assert.NotEqual(t, http.RoundTripper(httpmock.DefaultTransport), http.DefaultTransport, "only hc was changed")
+
+	// Retries go through the mock too.
+	httpmock.RegisterResponder(http.MethodPost, endpoint, httpmock.ResponderFromMultipleResponses([]*http.Response{
+		httpmock.NewStringResponse(503, ""),
+		httpmock.NewStringResponse(200, `{"data":"second-token","error_code":null}`),
+	}))
+	session, err := after.CreateAuthSession(context.Background(), input)
+	require.NoError(t, err)
+	assert.Equal(t, "second-token", session.Token)
+	assert.Equal(t, 4, httpmock.GetTotalCallCount(), "the 503 was retried")
+}
+
+// TestActivateWithTheDefaultClient is the third idiom: httpmock.Activate
 // with a client built without WithHTTPClient. It works whether the client is
 // built before or after Activate, and NewClient does not panic on a
 // replaced http.DefaultTransport. It must not run in parallel with tests that

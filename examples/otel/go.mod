@@ -24,6 +24,11 @@ require (
 	go.opentelemetry.io/otel/metric v1.47.0 // indirect
 	go.yaml.in/yaml/v3 v3.0.5 // indirect
 	golang.org/x/sys v0.48.0 // indirect
+	golang.org/x/time v0.10.0 // indirect
 )
 
+// This module is built and tested against the SDK in this checkout
+// (./scripts/test tests every module so). It is a program to run and copy
+// from: no version of it or of the SDK is published, and an importer's build
+// would ignore this replace.
 replace github.com/vlens-go/vlens => ../..

@@ -14,6 +14,11 @@ require (
 	github.com/hashicorp/go-retryablehttp v0.7.8 // indirect
 	go.uber.org/atomic v1.12.0 // indirect
 	golang.org/x/sys v0.48.0 // indirect
+	golang.org/x/time v0.10.0 // indirect
 )
 
+// This module is built and tested against the SDK in this checkout
+// (./scripts/test tests every module so). It is for copying, not importing:
+// no version of it or of the SDK is published, and an importer's build
+// ignores this replace.
 replace github.com/vlens-go/vlens => ../..

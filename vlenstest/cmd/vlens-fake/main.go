@@ -4,6 +4,9 @@
 //	go install github.com/vlens-go/vlens/vlenstest/cmd/vlens-fake@latest
 //	vlens-fake -addr 127.0.0.1:8080
 //
+// (until the module is published, `go install ./vlenstest/cmd/vlens-fake`
+// from a clone of the repository).
+//
 // It prints the base URL, the API key and the admin login the fake accepts
 // (vlenstest.DefaultAdminCredentials(), for CreateInvitation), with curl
 // commands to try CreateAuthSession and the invitation flow, and logs one
@@ -30,6 +33,21 @@
 // then read as from Vlens, with the API key and an admin bearer token
 // (GetBusinessRequestById, CurrentListIds, and the templates of
 // vlenstest.WithTemplate, which the command does not seed).
+//
+// In a container, listen with -addr 0.0.0.0:8080: the banner then says how
+// other containers reach it (its -control-host name), and that their client
+// needs vlens.WithInsecureHTTP. The Dockerfile beside this file builds the
+// command from a checkout; GET /_vlenstest/health is its health check.
+//
+// With -webhook-url, each status change (complete, status) is POSTed to
+// that URL as Vlens's App.BusinessRequestStatusChange webhook, signed with
+// -webhook-secret and carrying each -webhook-header ("Name: value") when
+// given, and redelivered up to 5 times on a non-2xx answer, as the
+// platform does (see vlenstest.WithWebhook). The deliveries are logged and
+// listed:
+//
+//	vlens-fake -webhook-url http://127.0.0.1:3000/vlens/webhook -webhook-secret dev-secret
+//	curl http://127.0.0.1:8080/_vlenstest/webhooks
 //
 // It shuts down cleanly and exits 0 on SIGINT or SIGTERM. Run from `go
 // run`'s build directory, it also exits when the process that started it
@@ -158,8 +176,10 @@ func run(ctx context.Context, started launch, args []string, stdout, stderr io.W
 	key := fs.String("key", vlenstest.TestAPIKey, "the only API `key` the fake accepts")
 	rate := fs.Float64("rate", 0, "rate limit in requests per second over the Vlens endpoints (0: none)")
 	burst := fs.Int("burst", 1, "burst size of the rate limit")
+	perMinuteOptions := perMinuteFlag(fs)
 	latency := fs.Duration("latency", 0, "`delay` added to every answer, such as 300ms")
 	platformOptions := platformFlags(fs)
+	webhookOptions := webhookFlags(fs)
 	quiet := fs.Bool("quiet", false, "do not log requests")
 	control := fs.Bool("control", true, "serve the control endpoint under "+vlenstest.ControlPrefix+" to script faults")
 	controlHosts := fs.String("control-host", "", "comma-separated host `names` the control endpoint accepts besides loopback ones, such as a docker-compose service name")
@@ -191,8 +211,19 @@ func run(ctx context.Context, started launch, args []string, stdout, stderr io.W
 		return badUsage(fs, err)
 	}
 	opts = append(opts, platform...)
+	webhook, webhookOrigin, err := webhookOptions()
+	if err != nil {
+		return badUsage(fs, err)
+	}
+	opts = append(opts, webhook...)
+	perMinute, err := perMinuteOptions()
+	if err != nil {
+		return badUsage(fs, err)
+	}
+	opts = append(opts, perMinute...)
+	var hosts []string
 	if *control {
-		hosts, err := hostList(*controlHosts)
+		hosts, err = hostList(*controlHosts)
 		if err != nil {
 			return badUsage(fs, err)
 		}
@@ -215,10 +246,10 @@ func run(ctx context.Context, started launch, args []string, stdout, stderr io.W
 		fmt.Fprintf(stderr, "vlens-fake: exits when its parent (pid %d) does; -exit-with-parent=false keeps it running\n", started.parent)
 	}
 	base, beyondLoopback := displayURL(srv.URL)
-	printBanner(stdout, srv, base, *control)
 	if beyondLoopback {
-		fmt.Fprintln(stderr, "vlens-fake: listening beyond loopback; a vlens client reaching it by another host name needs vlens.WithInsecureHTTP() for plain http")
+		fmt.Fprintln(stdout, reachNote(srv.URL, hosts))
 	}
+	printBanner(stdout, srv, base, *control, webhookOrigin)
 	<-ctx.Done()
 	if errors.Is(context.Cause(ctx), errParentExited) {
 		fmt.Fprintln(stderr, "vlens-fake:", errParentExited)
@@ -245,6 +276,7 @@ GetBusinessRequestById and CurrentListIds) for front-end development. It prints
 the base URL, the API key, the admin login and curl commands to try it.
 
 Install:  go install github.com/vlens-go/vlens/vlenstest/cmd/vlens-fake@latest
+          (from a clone, until the module is published: go install ./vlenstest/cmd/vlens-fake)
 
 Flags:
 `)
@@ -260,6 +292,8 @@ Control endpoint (unless -control=false), on the same address:
   POST   %[6]s  finish a session as its user would: -d '{"token":"…","status":1}'
                               (no token: the newest session not yet completed); answers its id
   POST   %[7]s    move a business request on: -d '{"id":"…","status":2}'
+  GET    %[8]s    {"status":"ok"}, for a container's health check (not logged)
+  GET    %[9]s  list the webhooks delivered to -webhook-url and how each was answered
 Statuses: 1 Pending Approval, 2 Approved, 3 Rejected, 4 Customer Signed (a number or a name).
 Fault fields: status, code, message, descriptions, rawBody, retryAfter, header, delay, drop, processed, count.
 A POST needs -H 'Content-Type: application/json'. Only loopback host names
@@ -272,7 +306,8 @@ also stops when go run exits; elsewhere it outlives the process that
 started it unless -exit-with-parent. Exit status 2: bad flags; 1: cannot
 listen.
 `, vlenstest.ControlFaultsPath, vlenstest.ControlRequestsPath, vlenstest.ControlResetPath,
-		vlenstest.MaxQueuedFaults, vlenstest.MaxRecordedRequests, vlenstest.ControlCompletePath, vlenstest.ControlStatusPath)
+		vlenstest.MaxQueuedFaults, vlenstest.MaxRecordedRequests, vlenstest.ControlCompletePath, vlenstest.ControlStatusPath,
+		vlenstest.ControlHealthPath, vlenstest.ControlWebhooksPath)
 }
 
 // hostList splits -control-host's comma-separated names and checks them,
@@ -360,10 +395,32 @@ func displayURL(base string) (display string, beyondLoopback bool) {
 	return base, true
 }
 
+// reachNote tells how other containers or hosts reach a fake listening
+// beyond loopback at listen: the base URL to give them (in a container,
+// the container's name on their network, which the fake cannot know unless
+// -control-host names it), and that their client needs WithInsecureHTTP.
+func reachNote(listen string, names []string) string {
+	const insecure = "and their vlens client needs vlens.WithInsecureHTTP() for plain http beyond loopback."
+	u, err := url.Parse(listen)
+	if err != nil {
+		return "Listening beyond loopback: " + insecure
+	}
+	if ip := net.ParseIP(u.Hostname()); ip == nil || !ip.IsUnspecified() {
+		return "Other hosts call " + listen + ",\n" + insecure
+	}
+	port := u.Port()
+	if len(names) > 0 {
+		return "Listening on all interfaces: other containers call http://" + net.JoinHostPort(names[0], port) +
+			" (the -control-host name,\nwhich must be this container's name on their network, such as its docker-compose service name),\n" + insecure
+	}
+	return "Listening on all interfaces: other containers call http://<this container's name on their network>:" + port +
+		",\nsuch as its docker-compose service name (http://vlens-fake:" + port + "; add -control-host vlens-fake for its control endpoint),\n" + insecure
+}
+
 // printBanner prints what a developer needs to call the fake: the
 // environment for a backend, and curl commands with the real address, key
-// and admin login filled in.
-func printBanner(w io.Writer, srv *vlenstest.Server, base string, control bool) {
+// and admin login filled in. webhook is the origin webhooks go to, or "".
+func printBanner(w io.Writer, srv *vlenstest.Server, base string, control bool, webhook string) {
 	admin := srv.AdminCredentials() // a fixed, public fake login
 	fmt.Fprintf(w, "fake Vlens API listening on %s\n", base)
 	fmt.Fprintf(w, "  VLENS_BASE_URL=%s\n  VLENS_API_KEY=%s\n", base, srv.APIKey())
@@ -402,6 +459,10 @@ func printBanner(w io.Writer, srv *vlenstest.Server, base string, control bool) 
 		fmt.Fprintf(w, "  ID=$(%s | sed -n %s) && %s\n",
 			control(vlenstest.ControlCompletePath, `'{"status":1}'`), shellQuote(`s/.*"id":"\([^"]*\)".*/\1/p`),
 			control(vlenstest.ControlStatusPath, `'{"id":"'"$ID"'","status":2}'`))
+		if webhook != "" {
+			fmt.Fprintf(w, "Each status change is POSTed as a webhook to %s; reject that request, then list the deliveries:\n  %s\n  curl -sS %s\n",
+				webhook, control(vlenstest.ControlStatusPath, `'{"id":"'"$ID"'","status":3}'`), shellQuote(base+vlenstest.ControlWebhooksPath))
+		}
 	}
 	list := "curl -sS " + shellQuote(base+vlenstest.ListBusinessRequestsPath+"?MaxResultCount=10&SkipCount=0") +
 		" -H " + shellQuote("ApiKey: "+srv.APIKey()) + ` -H "Authorization: Bearer $TOKEN"`

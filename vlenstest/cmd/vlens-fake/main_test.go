@@ -204,6 +204,7 @@ func TestRunReportsBadFlags(t *testing.T) {
 		{"-key", "a\nb"},
 		{"-rate", "-1"},
 		{"-rate", "1", "-burst", "0"},
+		{"-rate-per-minute", "-1"},
 		{"-latency", "-1s"},
 		{"-nosuchflag"},
 		{"-quiet=maybe"},
@@ -541,6 +542,53 @@ func TestDisplayURL(t *testing.T) {
 		got, beyond := displayURL(tc.in)
 		assert.Equal(t, tc.want, got, tc.in)
 		assert.Equal(t, tc.beyond, beyond, tc.in)
+	}
+}
+
+// TestBannerInAContainer: listening on 0.0.0.0, as in a container, the
+// banner gives the base URL other containers use (the -control-host name,
+// or plainly the container's name when none is given) and names
+// vlens.WithInsecureHTTP; the loopback URL still works inside, and the
+// health check a container runtime asks answers 200.
+func TestBannerInAContainer(t *testing.T) {
+	t.Parallel()
+	vars, lines := startRun(t, "-addr", "0.0.0.0:0", "-control-host", "vlens-fake,other", "-quiet")
+	base := vars["VLENS_BASE_URL"]
+	require.True(t, strings.HasPrefix(base, "http://127.0.0.1:"), base)
+	port := strings.TrimPrefix(base, "http://127.0.0.1:")
+	banner := strings.Join(lines, "\n")
+	assert.Contains(t, banner, "other containers call http://vlens-fake:"+port+" ")
+	assert.Contains(t, banner, "vlens.WithInsecureHTTP()")
+
+	resp, err := http.Get("http://localhost:" + port + vlenstest.ControlHealthPath)
+	require.NoError(t, err)
+	resp.Body.Close()
+	assert.Equal(t, http.StatusOK, resp.StatusCode)
+
+	_, lines = startRun(t, "-addr", "0.0.0.0:0", "-quiet")
+	banner = strings.Join(lines, "\n")
+	assert.Contains(t, banner, "http://<this container's name on their network>:")
+	assert.Contains(t, banner, "vlens.WithInsecureHTTP()")
+
+	_, lines = startRun(t, "-addr", "127.0.0.1:0", "-quiet")
+	assert.NotContains(t, strings.Join(lines, "\n"), "WithInsecureHTTP", "loopback needs no note")
+}
+
+func TestReachNote(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		listen string
+		names  []string
+		want   string
+	}{
+		{"http://0.0.0.0:8080", []string{"vlens-fake"}, "other containers call http://vlens-fake:8080 (the -control-host name"},
+		{"http://[::]:8080", []string{"fake"}, "other containers call http://fake:8080 "},
+		{"http://0.0.0.0:8080", nil, "other containers call http://<this container's name on their network>:8080,"},
+		{"http://192.0.2.1:8080", []string{"vlens-fake"}, "Other hosts call http://192.0.2.1:8080,"},
+	} {
+		note := reachNote(tc.listen, tc.names)
+		assert.Contains(t, note, tc.want, tc.listen)
+		assert.Contains(t, note, "vlens.WithInsecureHTTP()", tc.listen)
 	}
 }
 
