@@ -105,6 +105,12 @@
 // values) are redacted from its error like the caller's own values. A
 // request's ID names a request, not a person, and is not redacted.
 //
+// Package webhook (github.com/vlens-go/vlens/webhook) receives the
+// App.BusinessRequestStatusChange webhooks Vlens posts when a status
+// changes, safely although Vlens does not sign them, and runs your code
+// once per event; examples/webhook pairs it with a reconcile loop over
+// ListBusinessRequests, as Vlens advises.
+//
 // # Options
 //
 // Options configure a client (NewClient) or a single call: every endpoint
@@ -229,8 +235,8 @@
 // and a business request's full name, national ID number, field values and
 // Raw data never appear in a log line, an error string, or the fmt or slog
 // output of the package's types (fmt prints a nil pointer to one as <nil>).
-// The client logs nothing unless given WithLogger, and its log records carry
-// no text from the server.
+// The client logs nothing unless given WithLogger; its log records carry no
+// text from the server but that of a failed call's error, redacted as below.
 //
 // Whatever the server sends back is redacted before it reaches an error:
 // APIError's Message, Descriptions (kept valid JSON), FieldErrors and Header

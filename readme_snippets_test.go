@@ -41,6 +41,7 @@ var snippetImports = map[string]string{
 	"time":      "time",
 	"vlens":     "github.com/vlens-go/vlens",
 	"vlenstest": "github.com/vlens-go/vlens/vlenstest",
+	"webhook":   "github.com/vlens-go/vlens/webhook",
 }
 
 // foreignPackages are packages of the integration modules, which the
@@ -71,6 +72,8 @@ var (
 	input  vlens.CreateInvitationInput
 	t      *testing.T
 	in     %s
+	mux    *http.ServeMux
+	queue  interface{ Put(context.Context, any) error } // the reader's own queue
 )
 `
 
