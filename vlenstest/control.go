@@ -283,7 +283,7 @@ func (s *Server) serveControl(w http.ResponseWriter, r *http.Request) {
 			slog.String("method", r.Method),
 			slog.String("path", r.URL.Path),
 			slog.Int("status", status),
-			slog.Duration("duration", time.Since(start)))
+			millis("duration_ms", time.Since(start)))
 	}
 }
 

@@ -577,7 +577,7 @@ func (s *Server) log(r *http.Request, rec *Request, start time.Time) {
 		slog.Int("status", status),
 		slog.Int("error_code", code),
 		slog.Bool("fault", fault),
-		slog.Duration("duration", time.Since(start)))
+		millis("duration_ms", time.Since(start)))
 }
 
 // envelope is Vlens's response body. Its fields are always present, null
@@ -692,4 +692,11 @@ func randomHex(prefix string) string {
 	var b [16]byte
 	_, _ = rand.Read(b[:])
 	return prefix + hex.EncodeToString(b[:])
+}
+
+// millis is a duration as a log attribute in milliseconds, a number that
+// slog's JSON handler writes as a person reads it (slog.Duration writes
+// nanoseconds there), as the SDK's own log lines do.
+func millis(key string, d time.Duration) slog.Attr {
+	return slog.Float64(key, float64(d.Microseconds())/1000)
 }

@@ -371,6 +371,7 @@ func TestNothingSecretIsPrintedOrLogged(t *testing.T) {
 		printed += fmt.Sprintf(verb, reqs) + fmt.Sprintf(verb, reqs[0]) + fmt.Sprintf(verb, srv)
 	}
 	assert.Contains(t, logs.String(), "status=503")
+	assert.Regexp(t, `duration_ms=\d+(\.\d+)?( |\n)`, logs.String(), "milliseconds, as a number")
 	for _, secret := range []string{key, phone, "209876543210", email, pub, session.Token} {
 		assert.NotContains(t, printed, secret)
 	}

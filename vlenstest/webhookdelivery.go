@@ -242,7 +242,7 @@ func (h *webhooks) log(d Delivery, took time.Duration) {
 		slog.Int("status", d.StatusCode),
 		slog.String("error", d.Error),
 		slog.Bool("duplicate", d.Duplicate),
-		slog.Duration("duration", took))
+		millis("duration_ms", took))
 }
 
 // reset forgets the deliveries and the drops and duplicates not yet used,
