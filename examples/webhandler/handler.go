@@ -130,6 +130,10 @@ func answerFor(err error) answer {
 			wait = apiErr.RetryAfter
 		}
 		return answer{http.StatusServiceUnavailable, "too many verification requests; try again shortly", wait, slog.LevelWarn}
+	case errors.Is(err, vlens.ErrUnreachable):
+		// No answer from Vlens at all (refused, reset, timed out): likely
+		// passing, so the browser may try again soon.
+		return answer{http.StatusServiceUnavailable, unavailable, 5 * time.Second, slog.LevelWarn}
 	case errors.Is(err, vlens.ErrUnauthorized):
 		// Our API key is wrong: our fault, not the browser's. Page someone.
 		return answer{http.StatusBadGateway, unavailable, 0, slog.LevelError}

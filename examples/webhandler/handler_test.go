@@ -56,6 +56,7 @@ func TestSessionHandler(t *testing.T) {
 		{name: "Vlens envelope error", user: ann, faults: []vlenstest.Fault{vlenstest.EnvelopeError(1050, vlensMessage)}, status: 502, calls: 1},
 		{name: "Vlens rejects the input", user: ann, faults: []vlenstest.Fault{{Status: 422, ErrorCode: 7, ErrorMessage: vlensMessage}}, status: 400, calls: 1},
 		{name: "Vlens keeps failing", user: ann, faults: []vlenstest.Fault{{Status: 503}, {Status: 503}, {Status: 503}}, status: 502, calls: 3},
+		{name: "Vlens unreachable", user: ann, faults: []vlenstest.Fault{vlenstest.DropConnection(), vlenstest.DropConnection(), vlenstest.DropConnection()}, status: 503, retryAfter: "5", calls: 3},
 		{name: "rate limited passes Retry-After on", user: ann, faults: []vlenstest.Fault{vlenstest.RateLimited(2 * time.Second)}, status: 503, retryAfter: "2", calls: 1},
 		{name: "rate limited without Retry-After", user: ann, faults: []vlenstest.Fault{{Status: 429}, {Status: 429}, {Status: 429}}, status: 503, retryAfter: "1", calls: 3},
 		// The timeout must not pass before the request reaches Vlens: a
