@@ -270,9 +270,12 @@ func (h *handler) log(ctx context.Context, e *Event, res result, took time.Durat
 	case res.status >= 400:
 		level = slog.LevelWarn
 	}
-	attrs := []slog.Attr{slog.String("outcome", res.outcome), slog.Int("status", res.status), slog.Duration("duration", took)}
+	// The keys are the SDK's: snake_case, and the duration in
+	// milliseconds as a number, which slog's JSON handler writes readably.
+	attrs := []slog.Attr{slog.String("outcome", res.outcome), slog.Int("status", res.status),
+		slog.Float64("duration_ms", float64(took.Microseconds())/1000)}
 	if e != nil {
-		attrs = append(attrs, slog.String("eventId", e.ID), slog.String("eventType", e.Type), slog.Int("attempt", e.Attempt))
+		attrs = append(attrs, slog.String("event_id", e.ID), slog.String("event_type", e.Type), slog.Int("attempt", e.Attempt))
 	}
 	if res.err != nil {
 		attrs = append(attrs, slog.String("error", res.err.Error()))

@@ -247,7 +247,7 @@ func TestLogLineShowsNoBodyNorPersonalValue(t *testing.T) {
 	post(h, body) // unsigned: refused
 	lines := strings.Split(strings.TrimSpace(logged.String()), "\n")
 	require.Len(t, lines, 2, "one line per delivery")
-	for _, want := range []string{`"eventId":"evt-log"`, `"eventType":"App.BusinessRequestStatusChange"`, `"attempt":4`, `"outcome":"processed"`, `"status":200`, `"duration":`} {
+	for _, want := range []string{`"event_id":"evt-log"`, `"event_type":"App.BusinessRequestStatusChange"`, `"attempt":4`, `"outcome":"processed"`, `"status":200`, `"duration_ms":`} {
 		assert.Contains(t, lines[0], want)
 	}
 	assert.Contains(t, lines[1], `"outcome":"unauthenticated"`)
