@@ -5,7 +5,8 @@
 // iframe or WebView. Its backend asks Vlens for a session token for one of its
 // users (POST /api/IdentityUserSession/CreateAuthSession, authenticated by the
 // tenant's ApiKey header) and hands that token to the user's browser or app.
-// This package is that backend call, typed, validated and retried.
+// This package is that backend call, and the invitations and business-request
+// reads around it: typed, validated and retried.
 //
 // # Usage
 //
@@ -91,25 +92,15 @@
 // anything is sent; Raw keeps the whole data object for what the types do
 // not model.
 //
-// Answers are decoded tolerantly: unknown fields are ignored, null arrays
-// are nil, creationTime is read with or without a zone (without one, as
-// UTC), and an unreadable one leaves CreatedAt zero. A status reads from an
-// integer, a numeric string or a name (RequestStatus.UnmarshalJSON,
-// ParseRequestStatus); an unknown number is kept, an unknown name is 0, and
-// StatusName keeps the text Vlens sent. Data of the wrong shape (not an
-// object; for the list, not an array) matches ErrMalformedResponse.
+// Answers are decoded tolerantly (unknown fields ignored, null arrays nil,
+// creationTime with or without a zone, every spelling of a status: see
+// RequestStatus); data of the wrong shape matches ErrMalformedResponse.
+// FullName, IDNumber and the fields' values are personal data (see
+// Secrets); a request's ID names a request, not a person.
 //
-// FullName, IDNumber and every field's values are personal data: printing
-// them (fmt, slog) shows them redacted, and when a page of the list fails,
-// the names and ID numbers of the pages already read (the latest 512
-// values) are redacted from its error like the caller's own values. A
-// request's ID names a request, not a person, and is not redacted.
-//
-// Package webhook (github.com/vlens-go/vlens/webhook) receives the
-// App.BusinessRequestStatusChange webhooks Vlens posts when a status
-// changes, safely although Vlens does not sign them, and runs your code
-// once per event; examples/webhook pairs it with a reconcile loop over
-// ListBusinessRequests, as Vlens advises.
+// Package webhook (github.com/vlens-go/vlens/webhook) receives the status
+// changes Vlens posts, safely though unsigned, once per event;
+// examples/webhook adds a reconcile loop over ListBusinessRequests.
 //
 // # Options
 //
@@ -172,47 +163,43 @@
 //
 // # Retries and timeouts
 //
-// Transport failures (refused, reset, truncated body, per-attempt timeout)
-// and HTTP 429, 500, 502, 503 and 504 are retried, twice by default, with
-// jittered waits between 500ms and 10s (WithMaxRetries, WithRetryWait).
+// CreateAuthSession (a retry at worst leaves an unused token behind) and the
+// reads are retried on transport failures (refused, reset, truncated body,
+// per-attempt timeout) and HTTP 429, 500, 502, 503 and 504, twice by
+// default, with jittered waits between 500ms and 10s (WithMaxRetries,
+// WithRetryWait); invitations, logins and refreshes follow stricter rules.
 // Envelope errors, other statuses, validation failures, redirects and
-// certificate errors are never retried. A Retry-After header on 429 or 503 is
-// honoured up to 30s (WithMaxRetryAfter), but never waited less than the
+// certificate errors are never retried. A Retry-After header on 429 or 503
+// is honoured up to 30s (WithMaxRetryAfter), but never waited less than the
 // minimum wait, so a Retry-After of 0 does not bring back-to-back retries;
 // when the server asks for longer the client stops at once and returns the
-// last answer as an *APIError with RetryAfter set. A retry is made only when its wait plus the time the last
-// attempt took still fits before the context's deadline; otherwise the last
-// answer is returned at once. The client never sleeps past the caller's
-// deadline. An answer over the size limit keeps its status, so a 503 is
-// retried like any other and the final error matches both ErrServer and
-// ErrResponseTooLarge.
+// last answer as an *APIError with RetryAfter set. A retry is made only when
+// its wait plus the time the last attempt took still fits before the
+// context's deadline; otherwise the last answer is returned at once. The
+// client never sleeps past the caller's deadline. An answer over the size
+// limit keeps its status, so a 503 is retried like any other and the final
+// error matches both ErrServer and ErrResponseTooLarge.
 //
-// Retrying is safe for this endpoint: each call only mints a fresh token, and
-// the caller uses only the token it receives, so a retried call at worst
-// leaves an unused token behind.
-//
-// Each attempt is bounded by WithAttemptTimeout (10s by default, covering
-// the whole response body, exactly as given; 0 leaves the context alone in
-// charge), or by the Timeout of the client given with WithHTTPClient when
-// that is shorter, so a call cannot hang even with context.Background(). An
-// attempt that runs out of time is retried, and reported as
-// ErrAttemptTimeout. Every option's default, zero value and range are
-// tabled in docs/options.md. An
-// unsolicited informational answer (101 Switching Protocols) fails the
-// attempt at once. Redirects are never followed, since the ApiKey header
-// would go with them.
+// Each attempt is bounded by WithAttemptTimeout (10s by default, covering the
+// whole response body, exactly as given; 0 leaves the context alone in charge),
+// or by the Timeout of the client given with WithHTTPClient when that is
+// shorter, so a call cannot hang even with context.Background(). An attempt
+// that runs out of time is retried, and reported as ErrAttemptTimeout. Every
+// option's default, zero value and range are tabled in docs/options.md. An
+// unsolicited informational answer (101 Switching Protocols) fails the attempt
+// at once. Redirects are never followed, since the ApiKey header would go with
+// them.
 //
 // # Pacing
 //
 // Vlens's older docs give a per-tenant limit of 10 requests/s and 60/min.
 // WithRateLimiter makes every attempt, retries included, wait on a Limiter
 // first. A *rate.Limiter from golang.org/x/time/rate satisfies it as is, and
-// Limiters combines one per window, so that a call waits until every window
-// has a token and, giving up, takes from none. A fleet of replicas sharing
-// one tenant's limit plugs in a limiter backed by shared state:
-// examples/redislimiter is one on Redis, with several windows, a module of
-// its own.
-// See ExampleWithRateLimiter.
+// Limiters combines one per window, so that a call waits until every window has
+// a token and, giving up, takes from none. A fleet of replicas sharing one
+// tenant's limit plugs in a limiter backed by shared state:
+// examples/redislimiter is one on Redis, with several windows, a module of its
+// own. See ExampleWithRateLimiter.
 //
 // # Tracing
 //
@@ -248,16 +235,17 @@
 //     data is a string) are removed wherever they appear, even inside a
 //     word.
 //   - Personal values (the phone number, email, public key, admin user name,
-//     form values, and the full names and national ID numbers of the pages
-//     of ListBusinessRequests already read) are removed where they appear
-//     too, but one that is word-like (shorter than 8 characters, or only
-//     letters and spaces) is removed only where it stands as a whole token. A token is a run of
-//     letters and digits; a '-', '_' or '.' between two of them joins them
-//     into one. With the user name "admin", "the admin API" loses "admin",
-//     while "Administrator" and the host name "admin-gw-3" stay; with the
-//     form value "Male", "must be Male or Female" keeps "Female". A value
-//     removed anywhere ends a token: a name glued to a national ID number
-//     ("Mona Ahmed Ali29901011234567") goes with the number.
+//     form values, and the full names and national ID numbers of the pages of
+//     ListBusinessRequests already read, the latest 512 of them) are removed
+//     where they appear too, but one that is word-like (shorter than 8
+//     characters, or only letters and spaces) is removed only where it stands
+//     as a whole token. A token is a run of letters and digits; a '-', '_' or
+//     '.' between two of them joins them into one. With the user name "admin",
+//     "the admin API" loses "admin", while "Administrator" and the host name
+//     "admin-gw-3" stay; with the form value "Male", "must be Male or Female"
+//     keeps "Female". A value removed anywhere ends a token: a name glued to a
+//     national ID number ("Mona Ahmed Ali29901011234567") goes with the
+//     number.
 //
 // Each value is looked for in the forms servers echo it in: in any letter
 // case, with one level of percent-encoding or JSON escapes undone (a
@@ -268,22 +256,19 @@
 // base64 body without armour or line breaks, and line by line. Server text
 // is also made one line: control characters, line separators and
 // bidirectional overrides are written as \u escapes and invalid UTF-8 is
-// replaced, so a server cannot forge log lines.
+// replaced, so a server cannot forge log lines. Error text is bounded
+// before it is redacted: Message and Descriptions keep their first 4 KiB
+// with a note of how many bytes were cut (a value the cut would split is
+// removed whole), and an excerpt of a body that is not JSON keeps 512 bytes.
 //
-// Error text is bounded before it is redacted: Message and Descriptions
-// keep their first 4 KiB with a note of how many bytes were cut (a value the
-// cut would split is removed whole), and an excerpt of a body that is not
-// JSON keeps 512 bytes.
-//
-// Where the promise stops: values shorter than 4 characters are not looked
-// for; an echo encoded twice over ("%2540" for "@"), written with HTML
-// character references (Vlens answers in JSON, and the proxies in front of
-// it do not echo a request), or only a fragment of a value (other than a
-// whole line of the key), is not recognised; a word-like personal value
-// glued to other letters or digits (other than a value removed anywhere) is
-// left, since it is then another word;
-// the data of an error answer that is not a string is not taken for a
-// secret; errors.As reaching the original transport error (a *url.Error,
+// Where the promise stops: values shorter than 4 characters are not looked for;
+// an echo encoded twice over ("%2540" for "@"), written with HTML character
+// references (Vlens answers in JSON, and the proxies in front of it do not echo
+// a request), or only a fragment of a value (other than a whole line of the
+// key), is not recognised; a word-like personal value glued to other letters or
+// digits (other than a value removed anywhere) is left, since it is then
+// another word; the data of an error answer that is not a string is not taken
+// for a secret; errors.As reaching the original transport error (a *url.Error,
 // say) gets that error's own, unredacted text; net/http itself writes bytes
 // that arrive unsolicited on an idle connection to the process-wide log
 // package, which the SDK cannot intercept; and fmt does not call Format on a
@@ -293,7 +278,7 @@
 // # Testing code that uses the client
 //
 // Package vlenstest (github.com/vlens-go/vlens/vlenstest) is an in-process
-// fake of the Vlens endpoint: its Server answers like Vlens, scripts faults
+// fake of the Vlens endpoints: its Server answers like Vlens, scripts faults
 // (HTTP errors, envelope errors, Retry-After, dropped connections, delays),
 // records what it received and hands out a client already pointed at it:
 //
@@ -301,19 +286,14 @@
 //	srv.Enqueue(vlenstest.Fault{Status: 503})
 //	session, err := srv.Client().CreateAuthSession(ctx, input)
 //
-// For unit tests without a server, the httpmock idioms work: a mock
-// transport of the test's own passed with WithHTTPClient (parallel tests
-// welcome); httpmock.ActivateNonDefault on that *http.Client, before or
-// after NewClient, since the client's fields are read at each call; or
-// httpmock.Activate with a client built without WithHTTPClient. The last
-// two share httpmock's process-wide mock transport, and their cleanup
-// writes http.DefaultTransport: such tests must not run in parallel.
-// Register the responders at DefaultBaseURL plus the endpoint's exported
-// path (CreateAuthSessionPath and the other …Path constants).
-// Or point the client at your own httptest server with WithBaseURL (plain
-// http is allowed on loopback hosts, and anywhere with WithInsecureHTTP).
-// Shorten the retry waits with WithRetryWait so tests stay fast.
-//
-// The README and the docs folder hold longer notes: testing, the fault matrix
+// For unit tests without a server, the httpmock idioms work (a mock
+// transport passed with WithHTTPClient, ActivateNonDefault, Activate;
+// examples/httpmock tests each, and the README says which may run in
+// parallel). Register responders at DefaultBaseURL plus the endpoint's
+// exported path (CreateAuthSessionPath and the other …Path constants). Or
+// point the client at your own httptest server with WithBaseURL (plain http
+// is allowed on loopback hosts, and anywhere with WithInsecureHTTP). Shorten
+// the retry waits with WithRetryWait so tests stay fast. The README and
+// docs/ hold longer notes: testing, webhooks, the fault matrix
 // (docs/reliability.md) and benchmarks (docs/performance.md).
 package vlens
