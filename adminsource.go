@@ -30,19 +30,21 @@ type AdminTokenInvalidator interface {
 }
 
 // adminTokenError is an admin token source's failure, as the call that
-// needed the token returns it: it matches ErrNoAdminToken and ErrNotSent
-// (the call itself was never sent) and reaches the source's error (a
-// login's *APIError, the caller's context error).
+// needed the token returns it: it matches ErrNoAdminToken, and ErrNotSent
+// unless Vlens answered an earlier pass of the call (a 401 that made it
+// renew the token), and reaches the source's error (a login's *APIError,
+// the caller's context error).
 type adminTokenError struct {
-	op  string
-	err error
+	op       string
+	err      error
+	answered bool // Vlens answered an earlier pass of the call
 }
 
 func (e *adminTokenError) Error() string {
 	return "vlens: " + e.op + ": getting the admin token: " + unprefixed(e.err)
 }
 
-func (e *adminTokenError) Is(target error) bool { return target == ErrNotSent }
+func (e *adminTokenError) Is(target error) bool { return target == ErrNotSent && !e.answered }
 
 func (e *adminTokenError) Unwrap() []error { return []error{ErrNoAdminToken, e.err} }
 

@@ -65,8 +65,9 @@ var (
 	// that timed out), the rate limiter refused, the caller's context ended
 	// before anything went out, or no admin token could be had
 	// (ErrNoAdminToken). It never matches once an attempt of the call may
-	// have been written: an answer of any kind, or a reset, an EOF or a
-	// timeout after a connection was made. Failures found before sending was
+	// have been written: an answer of any kind (a 401 that made the call
+	// renew its admin token included), or a reset, an EOF or a timeout
+	// after a connection was made. Failures found before sending was
 	// tried (a *ValidationError, ErrClosed) have sentinels of their own and
 	// do not match it.
 	ErrNotSent = errors.New("vlens: not sent")

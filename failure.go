@@ -1,6 +1,7 @@
 package vlens
 
 import (
+	"errors"
 	"strconv"
 	"strings"
 )
@@ -33,6 +34,17 @@ func (e *sendError) Unwrap() error { return e.err }
 // hold when they apply.
 func (e *sendError) Is(target error) bool {
 	return target == ErrNotSent && e.notSent || target == ErrUnreachable && e.unreachable
+}
+
+// answered returns err, the error of a call's second pass after Vlens
+// answered its first with 401, made not to match ErrNotSent: an answer
+// means the call reached Vlens, whatever the second pass did.
+func answered(err error) error {
+	var e *sendError
+	if errors.As(err, &e) {
+		e.notSent = false
+	}
+	return err
 }
 
 // textError is an error with a text of its own (redacted, or prefixed

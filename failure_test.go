@@ -177,6 +177,34 @@ func TestNotSentHoldsForTheWholeCall(t *testing.T) {
 		assert.NotErrorIs(t, err, ErrUnreachable)
 		assert.Zero(t, mt.GetTotalCallCount())
 	})
+	// An invitation refused with 401 is sent once more with a new token;
+	// whatever that second pass does, Vlens answered the first.
+	t.Run("a 401, then refused dials", func(t *testing.T) {
+		t.Parallel()
+		mt, c, _ := readClient(t)
+		mt.RegisterResponder(http.MethodPost, DefaultBaseURL+CreateInvitationPath, sequence(t,
+			reply(401, errorBody(401, "token revoked")), httpmock.NewErrorResponder(dialErr),
+			httpmock.NewErrorResponder(dialErr), httpmock.NewErrorResponder(dialErr)))
+		_, err := c.CreateInvitation(context.Background(), CreateInvitationInput{PhoneNumber: testPhone})
+		assert.ErrorIs(t, err, ErrUnreachable)
+		assert.NotErrorIs(t, err, ErrNotSent, "Vlens answered the first pass")
+		assert.Equal(t, 4, mt.GetTotalCallCount())
+	})
+	t.Run("a 401, then no admin token", func(t *testing.T) {
+		t.Parallel()
+		calls := 0
+		mt, c := setup(t, WithAdminTokenSource(tokenSourceFunc(func(context.Context) (string, error) {
+			if calls++; calls > 1 {
+				return "", errors.New("secret store down")
+			}
+			return "admin-bearer-token-0001", nil
+		})))
+		mt.RegisterResponder(http.MethodPost, DefaultBaseURL+CreateInvitationPath, reply(401, errorBody(401, "token revoked")))
+		_, err := c.CreateInvitation(context.Background(), CreateInvitationInput{PhoneNumber: testPhone})
+		assert.ErrorIs(t, err, ErrNoAdminToken)
+		assert.NotErrorIs(t, err, ErrNotSent, "Vlens answered the first pass")
+		assert.Equal(t, 1, mt.GetTotalCallCount())
+	})
 	t.Run("an answer is neither", func(t *testing.T) {
 		t.Parallel()
 		_, _, err := createWith(t, reply(401, errorBody(401, "bad key")))

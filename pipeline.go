@@ -133,11 +133,14 @@ func (c *Client) do(ctx context.Context, op operation, opts []CallOption) error 
 			err = errors.New("the admin token source returned a token no header can carry")
 		}
 		if err != nil {
-			return &adminTokenError{op: op.name, err: err}
+			return &adminTokenError{op: op.name, err: err, answered: retried}
 		}
 		err = c.exchange(ctx, op, s, body, bearer, adminSecrets(c.admin))
 		var apiErr *APIError
-		if retried || !errors.As(err, &apiErr) || apiErr.StatusCode != http.StatusUnauthorized {
+		if retried {
+			return answered(err)
+		}
+		if !errors.As(err, &apiErr) || apiErr.StatusCode != http.StatusUnauthorized {
 			return err
 		}
 		// Vlens refused the token (revoked early, say): drop it and go
